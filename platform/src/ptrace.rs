@@ -1,0 +1,725 @@
+//! The ptrace platform: application code runs in stub processes under PTRACE_SYSEMU.
+//!
+//! A stub is forked from the calling Sentry thread and, before it stops for its tracer,
+//! strips itself to nothing but a single code page at [`STUB_ADDR`]: it sets
+//! `PR_SET_PDEATHSIG(SIGKILL)`, checks its parent is still the Sentry, becomes traced
+//! (`PTRACE_TRACEME`), unblocks all signals, closes every fd but the memory file and unmaps
+//! everything below and above the stub page. The tracer then sets `PTRACE_O_EXITKILL`, so
+//! a stub dies with its tracer thread whether the Sentry exits, panics or is killed.
+//!
+//! Mappings are made by the stub itself: the tracer points its registers at the
+//! `syscall; int3` pair in the stub page and lets it run one `mmap`/`munmap`/`mprotect`
+//! of the memory file. Application system calls stop at entry with PTRACE_SYSEMU and are
+//! never executed by the host.
+//!
+//! ptrace binds a tracee to one tracer thread, so an address space (and the contexts that
+//! run in it) must be used from the thread that created it; other threads get
+//! [`Error::WrongThread`]. Each creating thread is pinned to one CPU, which the stub
+//! inherits: tracer and tracee then never wake each other across CPUs.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use kernel_abi::flags::{mman, signal};
+use kernel_abi::PtRegs;
+
+use crate::{Access, AddressSpace, Context, Error, Event, Interrupter, Platform, Result};
+
+/// Where the stub code page lives in every stub (and is reserved in the Sentry).
+/// 64 GiB below the top of the user address space: above anything the application is
+/// given and below any place Linux puts the Sentry's stack.
+pub const STUB_ADDR: u64 = 0x7ff0_0000_0000;
+/// One past the last address the application may use.
+pub const MAX_USER_ADDRESS: u64 = STUB_ADDR;
+const PAGE: u64 = 4096;
+
+// The stub page. Position independent; copied to STUB_ADDR and entered in the forked child
+// with rdi = memory file fd, rsi = expected parent pid, rdx = STUB_ADDR, rcx = the rseq
+// area the forking thread registered (0: none) and r8 its length. It uses no stack.
+std::arch::global_asm!(
+    ".pushsection .rodata.rvisor_stub, \"a\"",
+    ".balign 16",
+    ".globl rvisor_stub_begin",
+    "rvisor_stub_begin:",
+    "mov r12, rdi",
+    "mov r13, rsi",
+    "mov r14, rdx",
+    // A forked child inherits its parent thread's rseq registration; the area is about to
+    // be unmapped and the kernel would SIGSEGV the stub on its next return to user space.
+    "test rcx, rcx",
+    "jz 3f",
+    "mov eax, 334",
+    "mov rdi, rcx",
+    "mov rsi, r8",
+    "mov edx, 1",
+    "mov r10d, 0x53053053",
+    "syscall",
+    "3:",
+    // prctl(PR_SET_PDEATHSIG, SIGKILL)
+    "mov eax, 157",
+    "mov edi, 1",
+    "mov esi, 9",
+    "syscall",
+    // The parent may have died before the prctl: then leave.
+    "mov eax, 110",
+    "syscall",
+    "cmp rax, r13",
+    "jne 9f",
+    // ptrace(PTRACE_TRACEME, 0, 0, 0)
+    "mov eax, 101",
+    "xor edi, edi",
+    "xor esi, esi",
+    "xor edx, edx",
+    "xor r10d, r10d",
+    "syscall",
+    "test rax, rax",
+    "jnz 9f",
+    // rt_sigprocmask(SIG_SETMASK, &zero, NULL, 8)
+    "mov eax, 14",
+    "mov edi, 2",
+    "lea rsi, [rip + 8f]",
+    "xor edx, edx",
+    "mov r10d, 8",
+    "syscall",
+    // close_range(0, memfd - 1, 0) when memfd > 0
+    "test r12, r12",
+    "jz 2f",
+    "mov eax, 436",
+    "xor edi, edi",
+    "lea rsi, [r12 - 1]",
+    "xor edx, edx",
+    "syscall",
+    "2:",
+    // close_range(memfd + 1, ~0U, 0)
+    "mov eax, 436",
+    "lea rdi, [r12 + 1]",
+    "mov esi, 0xffffffff",
+    "xor edx, edx",
+    "syscall",
+    // munmap(0, STUB_ADDR)
+    "mov eax, 11",
+    "xor edi, edi",
+    "mov rsi, r14",
+    "syscall",
+    "test rax, rax",
+    "jnz 9f",
+    // munmap(STUB_ADDR + 4096, TASK_SIZE - (STUB_ADDR + 4096))
+    "mov eax, 11",
+    "lea rdi, [r14 + 4096]",
+    "mov rsi, 0x7ffffffff000",
+    "sub rsi, rdi",
+    "syscall",
+    "test rax, rax",
+    "jnz 9f",
+    // kill(getpid(), SIGSTOP): the tracer takes over from here and never returns here.
+    "mov eax, 39",
+    "syscall",
+    "mov edi, eax",
+    "mov esi, 19",
+    "mov eax, 62",
+    "syscall",
+    "9:",
+    "mov eax, 231",
+    "mov edi, 1",
+    "syscall",
+    "ud2",
+    ".globl rvisor_stub_syscall",
+    "rvisor_stub_syscall:",
+    "syscall",
+    "int3",
+    ".balign 8",
+    "8:",
+    ".quad 0",
+    ".globl rvisor_stub_end",
+    "rvisor_stub_end:",
+    ".popsection",
+);
+
+extern "C" {
+    static rvisor_stub_begin: u8;
+    static rvisor_stub_syscall: u8;
+    static rvisor_stub_end: u8;
+}
+
+/// Offsets of the stub's entry points within its page.
+struct StubLayout {
+    syscall_insn: u64,
+}
+
+/// Copy the stub code to `STUB_ADDR` in the Sentry once, so forked children find it there.
+fn install_stub() -> Result<&'static StubLayout> {
+    static LAYOUT: OnceLock<std::result::Result<StubLayout, String>> = OnceLock::new();
+    LAYOUT
+        .get_or_init(|| {
+            let (begin, sys, end) = stub_symbols();
+            let len = end - begin;
+            if len > PAGE as usize {
+                return Err("stub code exceeds one page".into());
+            }
+            map_stub_page(begin, len).map_err(|e| e.to_string())?;
+            Ok(StubLayout {
+                syscall_insn: STUB_ADDR + (sys - begin) as u64,
+            })
+        })
+        .as_ref()
+        .map_err(|e| Error::Stub {
+            pid: 0,
+            what: format!("installing stub page: {e}"),
+        })
+}
+
+fn stub_symbols() -> (usize, usize, usize) {
+    // Only the symbols' addresses are taken; nothing is read through them here.
+    (
+        std::ptr::addr_of!(rvisor_stub_begin) as usize,
+        std::ptr::addr_of!(rvisor_stub_syscall) as usize,
+        std::ptr::addr_of!(rvisor_stub_end) as usize,
+    )
+}
+
+fn map_stub_page(code: usize, len: usize) -> Result<()> {
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping; the new page is ours.
+    let p = unsafe {
+        libc::mmap(
+            STUB_ADDR as *mut libc::c_void,
+            PAGE as usize,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED || p as u64 != STUB_ADDR {
+        return Err(Error::last_os("mmap(stub page)"));
+    }
+    // SAFETY: `code..code+len` is the stub code in our read-only data, and the destination
+    // is the fresh, writable page mapped above; they cannot overlap.
+    unsafe { std::ptr::copy_nonoverlapping(code as *const u8, p as *mut u8, len) };
+    // SAFETY: changes protection of the page we own.
+    if unsafe { libc::mprotect(p, PAGE as usize, libc::PROT_READ | libc::PROT_EXEC) } != 0 {
+        return Err(Error::last_os("mprotect(stub page)"));
+    }
+    Ok(())
+}
+
+/// The ptrace platform.
+pub struct PtracePlatform {
+    memfd: i32,
+    layout: &'static StubLayout,
+}
+
+impl PtracePlatform {
+    /// A platform whose address spaces map ranges of `memfd`, the memory file. The fd must
+    /// stay open for the platform's lifetime.
+    pub fn new(memfd: i32) -> Result<Self> {
+        Ok(PtracePlatform {
+            memfd,
+            layout: install_stub()?,
+        })
+    }
+}
+
+impl Platform for PtracePlatform {
+    fn name(&self) -> &'static str {
+        "ptrace"
+    }
+
+    fn max_user_address(&self) -> u64 {
+        MAX_USER_ADDRESS
+    }
+
+    fn new_address_space(&self) -> Result<Arc<dyn AddressSpace>> {
+        pin_current_thread();
+        let pid = spawn_stub(self.memfd)?;
+        Ok(Arc::new(PtraceAddressSpace {
+            pid,
+            tracer: gettid(),
+            memfd: self.memfd,
+            syscall_insn: self.layout.syscall_insn,
+            lock: Mutex::new(()),
+            kicked: Arc::new(AtomicBool::new(false)),
+        }))
+    }
+
+    fn new_context(&self) -> Result<Box<dyn Context>> {
+        Ok(Box::new(PtraceContext {
+            kicked: Arc::new(AtomicBool::new(false)),
+            target: Arc::new(AtomicUsize::new(0)),
+        }))
+    }
+}
+
+fn gettid() -> i32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() }
+}
+
+/// Pin the calling thread to one CPU of its allowed set, chosen round-robin, unless it
+/// already runs on a single CPU.
+fn pin_current_thread() {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    // SAFETY: cpu_set_t is plain data; zeroed is a valid empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: `set` is a valid cpu_set_t of `size` bytes.
+    if unsafe { libc::sched_getaffinity(0, size, &mut set) } != 0 {
+        return;
+    }
+    // SAFETY: CPU_ISSET only reads the set.
+    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
+        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .collect();
+    if cpus.len() <= 1 {
+        return;
+    }
+    let cpu = cpus[NEXT.fetch_add(1, Ordering::Relaxed) % cpus.len()];
+    // SAFETY: as above.
+    let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `cpu` < CPU_SETSIZE.
+    unsafe { libc::CPU_SET(cpu, &mut one) };
+    // SAFETY: `one` is a valid set; failure leaves the thread unpinned, which is only slower.
+    unsafe { libc::sched_setaffinity(0, size, &one) };
+}
+
+/// Fork a stub from the calling thread and wait for it to stop, stripped, for its tracer.
+fn spawn_stub(memfd: i32) -> Result<i32> {
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    let rseq = current_rseq();
+    let pid = raw_fork()?;
+    if pid == 0 {
+        enter_stub(memfd, parent, rseq);
+    }
+    let status = wait_stopped(pid)?;
+    if !stopped_with(status, libc::SIGSTOP) {
+        kill_and_reap(pid);
+        return Err(Error::Stub {
+            pid,
+            what: format!("unexpected initial status {status:#x}"),
+        });
+    }
+    let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
+    // SAFETY: pid is our traced, stopped child.
+    if unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts as libc::c_long) } != 0 {
+        let e = Error::last_os("ptrace(SETOPTIONS)");
+        kill_and_reap(pid);
+        return Err(e);
+    }
+    Ok(pid)
+}
+
+/// fork(2) as a bare clone: the child runs only the stub's assembly, never libc.
+fn raw_fork() -> Result<i32> {
+    // SAFETY: clone with only SIGCHLD is fork; the child immediately jumps to the stub code
+    // (`enter_stub`) without touching any lock or allocator state of the parent.
+    let r = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_long, 0, 0, 0, 0) };
+    if r < 0 {
+        return Err(Error::last_os("clone(stub)"));
+    }
+    Ok(r as i32)
+}
+
+extern "C" {
+    /// glibc (2.35+): offset of the thread's rseq area from the thread pointer.
+    static __rseq_offset: isize;
+    /// glibc (2.35+): size of the rseq area glibc registered, 0 if it did not register.
+    static __rseq_size: u32;
+}
+
+/// The calling thread's rseq registration as (address, length), or (0, 0).
+fn current_rseq() -> (u64, u64) {
+    // SAFETY: glibc defines both as constants initialised before main.
+    let (offset, size) = unsafe { (__rseq_offset, __rseq_size) };
+    if size == 0 {
+        return (0, 0);
+    }
+    let tp: u64;
+    // SAFETY: on x86_64 glibc, fs:0 holds the thread pointer itself.
+    unsafe {
+        std::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly, preserves_flags))
+    };
+    // glibc registers at least the original 32-byte area.
+    (tp.wrapping_add(offset as u64), u64::from(size.max(32)))
+}
+
+fn enter_stub(memfd: i32, parent: i32, rseq: (u64, u64)) -> ! {
+    // SAFETY: runs in the freshly forked child only. The stub page at STUB_ADDR was
+    // installed before the fork and is inherited; its entry takes these three registers,
+    // uses no stack and never returns.
+    unsafe {
+        std::arch::asm!(
+            "jmp {entry}",
+            entry = in(reg) STUB_ADDR,
+            in("rdi") memfd as u64,
+            in("rsi") parent as u64,
+            in("rdx") STUB_ADDR,
+            in("rcx") rseq.0,
+            in("r8") rseq.1,
+            options(noreturn),
+        )
+    }
+}
+
+fn wait_stopped(pid: i32) -> Result<i32> {
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a valid out-pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        if r == pid {
+            break;
+        }
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+            continue;
+        }
+        return Err(Error::last_os("waitpid(stub)"));
+    }
+    if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+        return Err(Error::Stub {
+            pid,
+            what: describe_death(status),
+        });
+    }
+    Ok(status)
+}
+
+fn describe_death(status: i32) -> String {
+    if libc::WIFEXITED(status) {
+        format!("exited with status {}", libc::WEXITSTATUS(status))
+    } else {
+        format!("killed by signal {}", libc::WTERMSIG(status))
+    }
+}
+
+fn stopped_with(status: i32, sig: i32) -> bool {
+    libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == sig
+}
+
+fn kill_and_reap(pid: i32) {
+    // SAFETY: pid is our own child; killing and reaping it has no memory effects.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, std::ptr::null_mut(), libc::__WALL);
+    }
+}
+
+fn get_regs(pid: i32) -> Result<PtRegs> {
+    let mut regs = PtRegs::default();
+    // SAFETY: PtRegs has the layout of user_regs_struct; the kernel writes exactly that.
+    if unsafe { libc::ptrace(libc::PTRACE_GETREGS, pid, 0, &mut regs as *mut PtRegs) } != 0 {
+        return Err(Error::last_os("ptrace(GETREGS)"));
+    }
+    Ok(regs)
+}
+
+fn set_regs(pid: i32, regs: &PtRegs) -> Result<()> {
+    // SAFETY: the kernel reads a user_regs_struct, which PtRegs is laid out as.
+    if unsafe { libc::ptrace(libc::PTRACE_SETREGS, pid, 0, regs as *const PtRegs) } != 0 {
+        return Err(Error::last_os("ptrace(SETREGS)"));
+    }
+    Ok(())
+}
+
+fn resume(req: libc::c_uint, pid: i32) -> Result<()> {
+    // SAFETY: pid is a stopped tracee of this thread; no signal is injected.
+    if unsafe { libc::ptrace(req, pid, 0, 0) } != 0 {
+        return Err(Error::last_os("ptrace(resume)"));
+    }
+    Ok(())
+}
+
+fn get_siginfo(pid: i32) -> Result<libc::siginfo_t> {
+    // SAFETY: siginfo_t is plain data; zeroed is valid.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel writes one siginfo_t into `info`.
+    if unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETSIGINFO,
+            pid,
+            0,
+            &mut info as *mut libc::siginfo_t,
+        )
+    } != 0
+    {
+        return Err(Error::last_os("ptrace(GETSIGINFO)"));
+    }
+    Ok(info)
+}
+
+fn siginfo_addr(info: &libc::siginfo_t) -> u64 {
+    // SAFETY: si_addr reads the union's first word, which every siginfo has.
+    unsafe { info.si_addr() as u64 }
+}
+
+/// A stub process: one host address space holding memory-file mappings only.
+pub struct PtraceAddressSpace {
+    pid: i32,
+    tracer: i32,
+    memfd: i32,
+    syscall_insn: u64,
+    lock: Mutex<()>,
+    /// Set when an interrupt stop was consumed by a remote call; the next switch reports it.
+    kicked: Arc<AtomicBool>,
+}
+
+impl PtraceAddressSpace {
+    /// Host pid of the stub process (for tests and diagnostics).
+    pub fn stub_pid(&self) -> i32 {
+        self.pid
+    }
+
+    fn check_thread(&self) -> Result<()> {
+        let actual = gettid();
+        if actual != self.tracer {
+            return Err(Error::WrongThread {
+                tracer: self.tracer,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    /// Have the stub execute one system call and return its raw result.
+    fn remote_syscall(&self, nr: i64, args: [u64; 6]) -> Result<i64> {
+        self.check_thread()?;
+        let _guard = self
+            .lock
+            .lock()
+            .map_err(|_| Error::Invalid("address space lock poisoned"))?;
+        let mut regs = get_regs(self.pid)?;
+        regs.rax = nr as u64;
+        regs.orig_rax = u64::MAX;
+        regs.rdi = args[0];
+        regs.rsi = args[1];
+        regs.rdx = args[2];
+        regs.r10 = args[3];
+        regs.r8 = args[4];
+        regs.r9 = args[5];
+        regs.rip = self.syscall_insn;
+        set_regs(self.pid, &regs)?;
+        loop {
+            resume(libc::PTRACE_CONT, self.pid)?;
+            let status = wait_stopped(self.pid)?;
+            if stopped_with(status, libc::SIGTRAP) {
+                break;
+            }
+            if stopped_with(status, libc::SIGSTOP) {
+                // An interrupt raced with the remote call; report it on the next switch.
+                self.kicked.store(true, Ordering::SeqCst);
+                continue;
+            }
+            let r = get_regs(self.pid)?;
+            let info = get_siginfo(self.pid)?;
+            return Err(Error::Stub { pid: self.pid, what: format!("remote syscall {nr} stopped with {status:#x} at rip {:#x} addr {:#x} code {} cs {:#x} ss {:#x} fl {:#x}", r.rip, siginfo_addr(&info), info.si_code, r.cs, r.ss, r.eflags) });
+        }
+        Ok(get_regs(self.pid)?.rax as i64)
+    }
+
+    fn remote_ok(&self, nr: i64, args: [u64; 6], call: &'static str) -> Result<()> {
+        let r = self.remote_syscall(nr, args)?;
+        if r < 0 {
+            return Err(Error::Host {
+                call,
+                errno: std::io::Error::from_raw_os_error(-r as i32),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_range(addr: u64, len: u64) -> Result<()> {
+        let end = addr
+            .checked_add(len)
+            .ok_or(Error::Invalid("range overflows"))?;
+        if addr % PAGE != 0 || len % PAGE != 0 || len == 0 || end > MAX_USER_ADDRESS {
+            return Err(Error::Invalid(
+                "range outside the application's address space",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl AddressSpace for PtraceAddressSpace {
+    fn map(&self, addr: u64, len: u64, file_offset: u64, prot: u32) -> Result<()> {
+        Self::check_range(addr, len)?;
+        let prot = prot & (mman::PROT_READ | mman::PROT_WRITE | mman::PROT_EXEC);
+        let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
+        let r = self.remote_syscall(
+            libc::SYS_mmap,
+            [
+                addr,
+                len,
+                prot as u64,
+                flags,
+                self.memfd as u64,
+                file_offset,
+            ],
+        )?;
+        if r as u64 != addr {
+            return Err(Error::Host {
+                call: "mmap(stub)",
+                errno: std::io::Error::from_raw_os_error((-r) as i32),
+            });
+        }
+        Ok(())
+    }
+
+    fn unmap(&self, addr: u64, len: u64) -> Result<()> {
+        Self::check_range(addr, len)?;
+        self.remote_ok(libc::SYS_munmap, [addr, len, 0, 0, 0, 0], "munmap(stub)")
+    }
+
+    fn protect(&self, addr: u64, len: u64, prot: u32) -> Result<()> {
+        Self::check_range(addr, len)?;
+        let prot = prot & (mman::PROT_READ | mman::PROT_WRITE | mman::PROT_EXEC);
+        self.remote_ok(
+            libc::SYS_mprotect,
+            [addr, len, prot as u64, 0, 0, 0],
+            "mprotect(stub)",
+        )
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Drop for PtraceAddressSpace {
+    fn drop(&mut self) {
+        kill_and_reap(self.pid);
+    }
+}
+
+/// A register set run in a stub's thread.
+pub struct PtraceContext {
+    kicked: Arc<AtomicBool>,
+    /// Host pid of the stub the context last ran in, for the interrupter (0: none).
+    target: Arc<AtomicUsize>,
+}
+
+const NT_X86_XSTATE: usize = 0x202;
+const XSTATE_MAX: usize = 16384;
+
+impl PtraceContext {
+    fn space<'a>(&self, space: &'a dyn AddressSpace) -> Result<&'a PtraceAddressSpace> {
+        let s = space
+            .as_any()
+            .downcast_ref::<PtraceAddressSpace>()
+            .ok_or(Error::Invalid("not a ptrace address space"))?;
+        s.check_thread()?;
+        Ok(s)
+    }
+
+    fn take_kick(&self, s: &PtraceAddressSpace) -> bool {
+        self.kicked.swap(false, Ordering::SeqCst) | s.kicked.swap(false, Ordering::SeqCst)
+    }
+}
+
+impl Context for PtraceContext {
+    fn switch(&mut self, space: &dyn AddressSpace, regs: &mut PtRegs) -> Result<Event> {
+        let s = self.space(space)?;
+        self.target.store(s.pid as usize, Ordering::SeqCst);
+        if self.take_kick(s) {
+            return Ok(Event::Interrupted);
+        }
+        // No host syscall restart logic may apply to what we resume.
+        regs.orig_rax = u64::MAX;
+        set_regs(s.pid, regs)?;
+        loop {
+            resume(libc::PTRACE_SYSEMU, s.pid)?;
+            let status = wait_stopped(s.pid)?;
+            let sig = libc::WSTOPSIG(status);
+            if sig == (libc::SIGTRAP | 0x80) {
+                *regs = get_regs(s.pid)?;
+                return Ok(Event::Syscall);
+            }
+            if sig == libc::SIGSTOP {
+                if self.take_kick(s) {
+                    *regs = get_regs(s.pid)?;
+                    return Ok(Event::Interrupted);
+                }
+                // A stray stop (not ours): swallow it and go on.
+                continue;
+            }
+            let info = get_siginfo(s.pid)?;
+            *regs = get_regs(s.pid)?;
+            let addr = siginfo_addr(&info);
+            if sig == libc::SIGSEGV && info.si_code > 0 {
+                let exec = addr >> 12 == regs.rip >> 12;
+                return Ok(Event::Fault {
+                    addr,
+                    access: Access {
+                        read: !exec,
+                        write: false,
+                        exec,
+                    },
+                    protection: info.si_code == signal::SEGV_ACCERR,
+                });
+            }
+            return Ok(Event::Signal {
+                signo: sig,
+                code: info.si_code,
+                addr,
+            });
+        }
+    }
+
+    fn fp_state(&mut self, space: &dyn AddressSpace) -> Result<Vec<u8>> {
+        let s = self.space(space)?;
+        let mut buf = vec![0u8; XSTATE_MAX];
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: iov describes `buf`; the kernel writes at most iov_len bytes and updates it.
+        if unsafe {
+            libc::ptrace(
+                libc::PTRACE_GETREGSET,
+                s.pid,
+                NT_X86_XSTATE,
+                &mut iov as *mut libc::iovec,
+            )
+        } != 0
+        {
+            return Err(Error::last_os("ptrace(GETREGSET xstate)"));
+        }
+        buf.truncate(iov.iov_len);
+        Ok(buf)
+    }
+
+    fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()> {
+        let s = self.space(space)?;
+        let mut copy = state.to_vec();
+        let mut iov = libc::iovec {
+            iov_base: copy.as_mut_ptr().cast(),
+            iov_len: copy.len(),
+        };
+        // SAFETY: iov describes `copy`, which the kernel only reads.
+        if unsafe {
+            libc::ptrace(
+                libc::PTRACE_SETREGSET,
+                s.pid,
+                NT_X86_XSTATE,
+                &mut iov as *mut libc::iovec,
+            )
+        } != 0
+        {
+            return Err(Error::last_os("ptrace(SETREGSET xstate)"));
+        }
+        Ok(())
+    }
+
+    fn interrupter(&self) -> Interrupter {
+        let kicked = self.kicked.clone();
+        let target = self.target.clone();
+        Interrupter::new(Arc::new(move || {
+            kicked.store(true, Ordering::SeqCst);
+            let pid = target.load(Ordering::SeqCst) as i32;
+            if pid > 0 {
+                // SAFETY: sends SIGSTOP to our own stub; a stale pid is at worst a stopped
+                // stub of ours, whose stop the next switch swallows.
+                unsafe { libc::kill(pid, libc::SIGSTOP) };
+            }
+        }))
+    }
+}

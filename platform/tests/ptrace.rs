@@ -1,0 +1,213 @@
+//! The ptrace platform against real stub processes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kernel_abi::flags::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use kernel_abi::PtRegs;
+use platform::ptrace::{PtraceAddressSpace, PtracePlatform, STUB_ADDR};
+use platform::{AddressSpace, Event, Platform};
+
+const CODE: u64 = 0x1000_0000;
+const DATA: u64 = 0x2000_0000;
+
+/// A memory file whose page 0 holds `code` and page 1 holds the u64 0x42.
+fn memfile(code: &[u8]) -> std::fs::File {
+    use std::os::unix::fs::FileExt;
+    // SAFETY: the name is a valid C string.
+    let fd = unsafe { libc::memfd_create(c"platform-test".as_ptr(), libc::MFD_CLOEXEC) };
+    assert!(fd >= 0);
+    // SAFETY: fd is a fresh descriptor we own.
+    let f = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    f.set_len(2 * 4096).unwrap();
+    f.write_all_at(code, 0).unwrap();
+    f.write_all_at(&0x42u64.to_le_bytes(), 4096).unwrap();
+    f
+}
+
+fn setup(code: &[u8]) -> (std::fs::File, PtracePlatform, Arc<dyn AddressSpace>) {
+    use std::os::fd::AsRawFd;
+    let f = memfile(code);
+    let p = PtracePlatform::new(f.as_raw_fd()).unwrap();
+    let space = p.new_address_space().unwrap();
+    space.map(CODE, 4096, 0, PROT_READ | PROT_EXEC).unwrap();
+    (f, p, space)
+}
+
+fn start_regs() -> PtRegs {
+    PtRegs {
+        rip: CODE,
+        cs: 0x33,
+        ss: 0x2b,
+        eflags: 0x202,
+        rsp: 0,
+        ..Default::default()
+    }
+}
+
+fn stub_pid(space: &Arc<dyn AddressSpace>) -> i32 {
+    space
+        .as_any()
+        .downcast_ref::<PtraceAddressSpace>()
+        .unwrap()
+        .stub_pid()
+}
+
+#[test]
+fn syscall_traps_and_result_returns() {
+    // mov eax,39; syscall; mov rdi,rax; mov eax,60; syscall
+    let code = [
+        0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05,
+    ];
+    let (_f, p, space) = setup(&code);
+    let mut ctx = p.new_context().unwrap();
+    let mut regs = start_regs();
+    regs.fs_base = 0x1234_5000;
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
+    assert_eq!(regs.orig_rax, 39);
+    assert_eq!(regs.rip, CODE + 7);
+    assert_eq!(regs.fs_base, 0x1234_5000, "FS base survives the round trip");
+    regs.rax = 777;
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
+    assert_eq!(regs.orig_rax, 60);
+    assert_eq!(regs.rdi, 777, "the emulated result reached the application");
+    let fp = ctx.fp_state(&*space).unwrap();
+    assert!(fp.len() >= 512, "XSAVE area has at least the legacy region");
+    ctx.set_fp_state(&*space, &fp).unwrap();
+}
+
+#[test]
+fn fault_then_map_then_retry() {
+    // mov rax,[DATA]; mov rdi,rax; mov eax,60; syscall
+    let code = [
+        0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0x20, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05,
+    ];
+    let (_f, p, space) = setup(&code);
+    let mut ctx = p.new_context().unwrap();
+    let mut regs = start_regs();
+    match ctx.switch(&*space, &mut regs).unwrap() {
+        Event::Fault {
+            addr,
+            access,
+            protection,
+        } => {
+            assert_eq!(addr, DATA);
+            assert!(!access.exec);
+            assert!(!protection);
+        }
+        e => panic!("expected a fault, got {e:?}"),
+    }
+    assert_eq!(regs.rip, CODE, "the faulting instruction is retried");
+    space.map(DATA, 4096, 4096, PROT_READ | PROT_WRITE).unwrap();
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
+    assert_eq!(regs.rdi, 0x42);
+    // Write-protecting the page turns a write into a protection fault.
+    space.protect(DATA, 4096, PROT_READ).unwrap();
+    space.unmap(DATA, 4096).unwrap();
+    let mut regs = start_regs();
+    assert!(matches!(
+        ctx.switch(&*space, &mut regs).unwrap(),
+        Event::Fault { addr: DATA, .. }
+    ));
+}
+
+#[test]
+fn exec_fault_is_reported_as_exec() {
+    let (_f, p, space) = setup(&[0x90]);
+    let mut ctx = p.new_context().unwrap();
+    let mut regs = start_regs();
+    regs.rip = DATA + 0x10;
+    match ctx.switch(&*space, &mut regs).unwrap() {
+        Event::Fault { addr, access, .. } => {
+            assert_eq!(addr, DATA + 0x10);
+            assert!(access.exec);
+        }
+        e => panic!("expected a fault, got {e:?}"),
+    }
+}
+
+#[test]
+fn other_signals_are_events() {
+    let (_f, p, space) = setup(&[0x0f, 0x0b]); // ud2
+    let mut ctx = p.new_context().unwrap();
+    let mut regs = start_regs();
+    match ctx.switch(&*space, &mut regs).unwrap() {
+        Event::Signal { signo, .. } => assert_eq!(signo, libc::SIGILL),
+        e => panic!("expected SIGILL, got {e:?}"),
+    }
+}
+
+#[test]
+fn stub_holds_only_the_memory_file_and_stub_page() {
+    use std::os::fd::AsRawFd;
+    let (f, _p, space) = setup(&[0x90]);
+    let pid = stub_pid(&space);
+    let fds: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(fds, vec![f.as_raw_fd().to_string()]);
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let starts: Vec<u64> = maps
+        .lines()
+        .map(|l| u64::from_str_radix(l.split('-').next().unwrap(), 16).unwrap())
+        .collect();
+    // The stub page, the code page the test mapped, and the kernel's fixed vsyscall page.
+    assert!(starts.contains(&STUB_ADDR), "{maps}");
+    assert!(starts.contains(&CODE), "{maps}");
+    assert_eq!(
+        starts.iter().filter(|&&s| s < 0x8000_0000_0000).count(),
+        2,
+        "{maps}"
+    );
+}
+
+#[test]
+fn interrupt_kicks_a_spinning_context() {
+    let (_f, p, space) = setup(&[0xeb, 0xfe]); // jmp $
+    let mut ctx = p.new_context().unwrap();
+    let kick = ctx.interrupter();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        kick.interrupt();
+    });
+    let mut regs = start_regs();
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Interrupted);
+    t.join().unwrap();
+}
+
+#[test]
+fn other_threads_are_refused() {
+    let (_f, _p, space) = setup(&[0x90]);
+    let s2 = space.clone();
+    let err = std::thread::spawn(move || s2.map(DATA, 4096, 0, PROT_READ).unwrap_err())
+        .join()
+        .unwrap();
+    assert!(matches!(err, platform::Error::WrongThread { .. }), "{err}");
+}
+
+#[test]
+fn dropping_the_address_space_kills_the_stub() {
+    let (_f, _p, space) = setup(&[0x90]);
+    let pid = stub_pid(&space);
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    drop(space);
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+}
+
+#[test]
+fn bad_ranges_are_refused_before_reaching_the_stub() {
+    let (_f, _p, space) = setup(&[0x90]);
+    assert!(matches!(
+        space.map(STUB_ADDR, 4096, 0, PROT_READ),
+        Err(platform::Error::Invalid(_))
+    ));
+    assert!(matches!(
+        space.map(DATA + 1, 4096, 0, PROT_READ),
+        Err(platform::Error::Invalid(_))
+    ));
+    assert!(matches!(
+        space.unmap(u64::MAX - 4095, 4096),
+        Err(platform::Error::Invalid(_))
+    ));
+}
