@@ -8,12 +8,14 @@
 #![forbid(unsafe_code)]
 
 pub mod errno;
+pub mod error;
 pub mod flags;
 pub mod structs;
 pub mod sysno;
 
 pub use bytemuck::{Pod, Zeroable};
 pub use errno::Errno;
+pub use error::{Error, KResult};
 pub use structs::*;
 pub use sysno::{nr, syscall_name, NR_SYSCALLS};
 

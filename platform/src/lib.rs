@@ -54,10 +54,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn last_os(call: &'static str) -> Self {
-        Error::Host {
-            call,
-            errno: std::io::Error::last_os_error(),
-        }
+        Error::Host { call, errno: std::io::Error::last_os_error() }
     }
 }
 

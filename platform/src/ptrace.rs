@@ -158,15 +158,10 @@ fn install_stub() -> Result<&'static StubLayout> {
                 return Err("stub code exceeds one page".into());
             }
             map_stub_page(begin, len).map_err(|e| e.to_string())?;
-            Ok(StubLayout {
-                syscall_insn: STUB_ADDR + (sys - begin) as u64,
-            })
+            Ok(StubLayout { syscall_insn: STUB_ADDR + (sys - begin) as u64 })
         })
         .as_ref()
-        .map_err(|e| Error::Stub {
-            pid: 0,
-            what: format!("installing stub page: {e}"),
-        })
+        .map_err(|e| Error::Stub { pid: 0, what: format!("installing stub page: {e}") })
 }
 
 fn stub_symbols() -> (usize, usize, usize) {
@@ -213,10 +208,7 @@ impl PtracePlatform {
     /// A platform whose address spaces map ranges of `memfd`, the memory file. The fd must
     /// stay open for the platform's lifetime.
     pub fn new(memfd: i32) -> Result<Self> {
-        Ok(PtracePlatform {
-            memfd,
-            layout: install_stub()?,
-        })
+        Ok(PtracePlatform { memfd, layout: install_stub()? })
     }
 }
 
@@ -243,10 +235,7 @@ impl Platform for PtracePlatform {
     }
 
     fn new_context(&self) -> Result<Box<dyn Context>> {
-        Ok(Box::new(PtraceContext {
-            kicked: Arc::new(AtomicBool::new(false)),
-            target: Arc::new(AtomicUsize::new(0)),
-        }))
+        Ok(Box::new(PtraceContext { kicked: Arc::new(AtomicBool::new(false)), target: Arc::new(AtomicUsize::new(0)) }))
     }
 }
 
@@ -267,9 +256,7 @@ fn pin_current_thread() {
         return;
     }
     // SAFETY: CPU_ISSET only reads the set.
-    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
-        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
-        .collect();
+    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect();
     if cpus.len() <= 1 {
         return;
     }
@@ -294,10 +281,7 @@ fn spawn_stub(memfd: i32) -> Result<i32> {
     let status = wait_stopped(pid)?;
     if !stopped_with(status, libc::SIGSTOP) {
         kill_and_reap(pid);
-        return Err(Error::Stub {
-            pid,
-            what: format!("unexpected initial status {status:#x}"),
-        });
+        return Err(Error::Stub { pid, what: format!("unexpected initial status {status:#x}") });
     }
     let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
     // SAFETY: pid is our traced, stopped child.
@@ -336,9 +320,7 @@ fn current_rseq() -> (u64, u64) {
     }
     let tp: u64;
     // SAFETY: on x86_64 glibc, fs:0 holds the thread pointer itself.
-    unsafe {
-        std::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly, preserves_flags))
-    };
+    unsafe { std::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly, preserves_flags)) };
     // glibc registers at least the original 32-byte area.
     (tp.wrapping_add(offset as u64), u64::from(size.max(32)))
 }
@@ -375,10 +357,7 @@ fn wait_stopped(pid: i32) -> Result<i32> {
         return Err(Error::last_os("waitpid(stub)"));
     }
     if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-        return Err(Error::Stub {
-            pid,
-            what: describe_death(status),
-        });
+        return Err(Error::Stub { pid, what: describe_death(status) });
     }
     Ok(status)
 }
@@ -432,15 +411,7 @@ fn get_siginfo(pid: i32) -> Result<libc::siginfo_t> {
     // SAFETY: siginfo_t is plain data; zeroed is valid.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: the kernel writes one siginfo_t into `info`.
-    if unsafe {
-        libc::ptrace(
-            libc::PTRACE_GETSIGINFO,
-            pid,
-            0,
-            &mut info as *mut libc::siginfo_t,
-        )
-    } != 0
-    {
+    if unsafe { libc::ptrace(libc::PTRACE_GETSIGINFO, pid, 0, &mut info as *mut libc::siginfo_t) } != 0 {
         return Err(Error::last_os("ptrace(GETSIGINFO)"));
     }
     Ok(info)
@@ -471,10 +442,7 @@ impl PtraceAddressSpace {
     fn check_thread(&self) -> Result<()> {
         let actual = gettid();
         if actual != self.tracer {
-            return Err(Error::WrongThread {
-                tracer: self.tracer,
-                actual,
-            });
+            return Err(Error::WrongThread { tracer: self.tracer, actual });
         }
         Ok(())
     }
@@ -482,10 +450,7 @@ impl PtraceAddressSpace {
     /// Have the stub execute one system call and return its raw result.
     fn remote_syscall(&self, nr: i64, args: [u64; 6]) -> Result<i64> {
         self.check_thread()?;
-        let _guard = self
-            .lock
-            .lock()
-            .map_err(|_| Error::Invalid("address space lock poisoned"))?;
+        let _guard = self.lock.lock().map_err(|_| Error::Invalid("address space lock poisoned"))?;
         let mut regs = get_regs(self.pid)?;
         regs.rax = nr as u64;
         regs.orig_rax = u64::MAX;
@@ -518,22 +483,15 @@ impl PtraceAddressSpace {
     fn remote_ok(&self, nr: i64, args: [u64; 6], call: &'static str) -> Result<()> {
         let r = self.remote_syscall(nr, args)?;
         if r < 0 {
-            return Err(Error::Host {
-                call,
-                errno: std::io::Error::from_raw_os_error(-r as i32),
-            });
+            return Err(Error::Host { call, errno: std::io::Error::from_raw_os_error(-r as i32) });
         }
         Ok(())
     }
 
     fn check_range(addr: u64, len: u64) -> Result<()> {
-        let end = addr
-            .checked_add(len)
-            .ok_or(Error::Invalid("range overflows"))?;
-        if addr % PAGE != 0 || len % PAGE != 0 || len == 0 || end > MAX_USER_ADDRESS {
-            return Err(Error::Invalid(
-                "range outside the application's address space",
-            ));
+        let end = addr.checked_add(len).ok_or(Error::Invalid("range overflows"))?;
+        if !addr.is_multiple_of(PAGE) || !len.is_multiple_of(PAGE) || len == 0 || end > MAX_USER_ADDRESS {
+            return Err(Error::Invalid("range outside the application's address space"));
         }
         Ok(())
     }
@@ -544,22 +502,9 @@ impl AddressSpace for PtraceAddressSpace {
         Self::check_range(addr, len)?;
         let prot = prot & (mman::PROT_READ | mman::PROT_WRITE | mman::PROT_EXEC);
         let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
-        let r = self.remote_syscall(
-            libc::SYS_mmap,
-            [
-                addr,
-                len,
-                prot as u64,
-                flags,
-                self.memfd as u64,
-                file_offset,
-            ],
-        )?;
+        let r = self.remote_syscall(libc::SYS_mmap, [addr, len, prot as u64, flags, self.memfd as u64, file_offset])?;
         if r as u64 != addr {
-            return Err(Error::Host {
-                call: "mmap(stub)",
-                errno: std::io::Error::from_raw_os_error((-r) as i32),
-            });
+            return Err(Error::Host { call: "mmap(stub)", errno: std::io::Error::from_raw_os_error((-r) as i32) });
         }
         Ok(())
     }
@@ -572,11 +517,7 @@ impl AddressSpace for PtraceAddressSpace {
     fn protect(&self, addr: u64, len: u64, prot: u32) -> Result<()> {
         Self::check_range(addr, len)?;
         let prot = prot & (mman::PROT_READ | mman::PROT_WRITE | mman::PROT_EXEC);
-        self.remote_ok(
-            libc::SYS_mprotect,
-            [addr, len, prot as u64, 0, 0, 0],
-            "mprotect(stub)",
-        )
+        self.remote_ok(libc::SYS_mprotect, [addr, len, prot as u64, 0, 0, 0], "mprotect(stub)")
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -602,10 +543,8 @@ const XSTATE_MAX: usize = 16384;
 
 impl PtraceContext {
     fn space<'a>(&self, space: &'a dyn AddressSpace) -> Result<&'a PtraceAddressSpace> {
-        let s = space
-            .as_any()
-            .downcast_ref::<PtraceAddressSpace>()
-            .ok_or(Error::Invalid("not a ptrace address space"))?;
+        let s =
+            space.as_any().downcast_ref::<PtraceAddressSpace>().ok_or(Error::Invalid("not a ptrace address space"))?;
         s.check_thread()?;
         Ok(s)
     }
@@ -648,39 +587,20 @@ impl Context for PtraceContext {
                 let exec = addr >> 12 == regs.rip >> 12;
                 return Ok(Event::Fault {
                     addr,
-                    access: Access {
-                        read: !exec,
-                        write: false,
-                        exec,
-                    },
+                    access: Access { read: !exec, write: false, exec },
                     protection: info.si_code == signal::SEGV_ACCERR,
                 });
             }
-            return Ok(Event::Signal {
-                signo: sig,
-                code: info.si_code,
-                addr,
-            });
+            return Ok(Event::Signal { signo: sig, code: info.si_code, addr });
         }
     }
 
     fn fp_state(&mut self, space: &dyn AddressSpace) -> Result<Vec<u8>> {
         let s = self.space(space)?;
         let mut buf = vec![0u8; XSTATE_MAX];
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
+        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
         // SAFETY: iov describes `buf`; the kernel writes at most iov_len bytes and updates it.
-        if unsafe {
-            libc::ptrace(
-                libc::PTRACE_GETREGSET,
-                s.pid,
-                NT_X86_XSTATE,
-                &mut iov as *mut libc::iovec,
-            )
-        } != 0
-        {
+        if unsafe { libc::ptrace(libc::PTRACE_GETREGSET, s.pid, NT_X86_XSTATE, &mut iov as *mut libc::iovec) } != 0 {
             return Err(Error::last_os("ptrace(GETREGSET xstate)"));
         }
         buf.truncate(iov.iov_len);
@@ -690,20 +610,9 @@ impl Context for PtraceContext {
     fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()> {
         let s = self.space(space)?;
         let mut copy = state.to_vec();
-        let mut iov = libc::iovec {
-            iov_base: copy.as_mut_ptr().cast(),
-            iov_len: copy.len(),
-        };
+        let mut iov = libc::iovec { iov_base: copy.as_mut_ptr().cast(), iov_len: copy.len() };
         // SAFETY: iov describes `copy`, which the kernel only reads.
-        if unsafe {
-            libc::ptrace(
-                libc::PTRACE_SETREGSET,
-                s.pid,
-                NT_X86_XSTATE,
-                &mut iov as *mut libc::iovec,
-            )
-        } != 0
-        {
+        if unsafe { libc::ptrace(libc::PTRACE_SETREGSET, s.pid, NT_X86_XSTATE, &mut iov as *mut libc::iovec) } != 0 {
             return Err(Error::last_os("ptrace(SETREGSET xstate)"));
         }
         Ok(())

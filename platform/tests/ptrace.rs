@@ -35,30 +35,17 @@ fn setup(code: &[u8]) -> (std::fs::File, PtracePlatform, Arc<dyn AddressSpace>) 
 }
 
 fn start_regs() -> PtRegs {
-    PtRegs {
-        rip: CODE,
-        cs: 0x33,
-        ss: 0x2b,
-        eflags: 0x202,
-        rsp: 0,
-        ..Default::default()
-    }
+    PtRegs { rip: CODE, cs: 0x33, ss: 0x2b, eflags: 0x202, rsp: 0, ..Default::default() }
 }
 
 fn stub_pid(space: &Arc<dyn AddressSpace>) -> i32 {
-    space
-        .as_any()
-        .downcast_ref::<PtraceAddressSpace>()
-        .unwrap()
-        .stub_pid()
+    space.as_any().downcast_ref::<PtraceAddressSpace>().unwrap().stub_pid()
 }
 
 #[test]
 fn syscall_traps_and_result_returns() {
     // mov eax,39; syscall; mov rdi,rax; mov eax,60; syscall
-    let code = [
-        0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05,
-    ];
+    let code = [0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
     let (_f, p, space) = setup(&code);
     let mut ctx = p.new_context().unwrap();
     let mut regs = start_regs();
@@ -79,18 +66,12 @@ fn syscall_traps_and_result_returns() {
 #[test]
 fn fault_then_map_then_retry() {
     // mov rax,[DATA]; mov rdi,rax; mov eax,60; syscall
-    let code = [
-        0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0x20, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05,
-    ];
+    let code = [0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0x20, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
     let (_f, p, space) = setup(&code);
     let mut ctx = p.new_context().unwrap();
     let mut regs = start_regs();
     match ctx.switch(&*space, &mut regs).unwrap() {
-        Event::Fault {
-            addr,
-            access,
-            protection,
-        } => {
+        Event::Fault { addr, access, protection } => {
             assert_eq!(addr, DATA);
             assert!(!access.exec);
             assert!(!protection);
@@ -105,10 +86,7 @@ fn fault_then_map_then_retry() {
     space.protect(DATA, 4096, PROT_READ).unwrap();
     space.unmap(DATA, 4096).unwrap();
     let mut regs = start_regs();
-    assert!(matches!(
-        ctx.switch(&*space, &mut regs).unwrap(),
-        Event::Fault { addr: DATA, .. }
-    ));
+    assert!(matches!(ctx.switch(&*space, &mut regs).unwrap(), Event::Fault { addr: DATA, .. }));
 }
 
 #[test]
@@ -148,18 +126,12 @@ fn stub_holds_only_the_memory_file_and_stub_page() {
         .collect();
     assert_eq!(fds, vec![f.as_raw_fd().to_string()]);
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    let starts: Vec<u64> = maps
-        .lines()
-        .map(|l| u64::from_str_radix(l.split('-').next().unwrap(), 16).unwrap())
-        .collect();
+    let starts: Vec<u64> =
+        maps.lines().map(|l| u64::from_str_radix(l.split('-').next().unwrap(), 16).unwrap()).collect();
     // The stub page, the code page the test mapped, and the kernel's fixed vsyscall page.
     assert!(starts.contains(&STUB_ADDR), "{maps}");
     assert!(starts.contains(&CODE), "{maps}");
-    assert_eq!(
-        starts.iter().filter(|&&s| s < 0x8000_0000_0000).count(),
-        2,
-        "{maps}"
-    );
+    assert_eq!(starts.iter().filter(|&&s| s < 0x8000_0000_0000).count(), 2, "{maps}");
 }
 
 #[test]
@@ -180,9 +152,7 @@ fn interrupt_kicks_a_spinning_context() {
 fn other_threads_are_refused() {
     let (_f, _p, space) = setup(&[0x90]);
     let s2 = space.clone();
-    let err = std::thread::spawn(move || s2.map(DATA, 4096, 0, PROT_READ).unwrap_err())
-        .join()
-        .unwrap();
+    let err = std::thread::spawn(move || s2.map(DATA, 4096, 0, PROT_READ).unwrap_err()).join().unwrap();
     assert!(matches!(err, platform::Error::WrongThread { .. }), "{err}");
 }
 
@@ -198,16 +168,7 @@ fn dropping_the_address_space_kills_the_stub() {
 #[test]
 fn bad_ranges_are_refused_before_reaching_the_stub() {
     let (_f, _p, space) = setup(&[0x90]);
-    assert!(matches!(
-        space.map(STUB_ADDR, 4096, 0, PROT_READ),
-        Err(platform::Error::Invalid(_))
-    ));
-    assert!(matches!(
-        space.map(DATA + 1, 4096, 0, PROT_READ),
-        Err(platform::Error::Invalid(_))
-    ));
-    assert!(matches!(
-        space.unmap(u64::MAX - 4095, 4096),
-        Err(platform::Error::Invalid(_))
-    ));
+    assert!(matches!(space.map(STUB_ADDR, 4096, 0, PROT_READ), Err(platform::Error::Invalid(_))));
+    assert!(matches!(space.map(DATA + 1, 4096, 0, PROT_READ), Err(platform::Error::Invalid(_))));
+    assert!(matches!(space.unmap(u64::MAX - 4095, 4096), Err(platform::Error::Invalid(_))));
 }

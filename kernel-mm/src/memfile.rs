@@ -1,0 +1,303 @@
+//! `MemoryFile`: all application memory, one memfd mapped whole into the Sentry.
+//!
+//! Pages are handed out by a first-fit extent allocator with per-page reference counts
+//! (shared by copy-on-write and the page cache). A page whose count drops to zero is
+//! returned to the host with `fallocate(PUNCH_HOLE)`, so freed memory stops costing RSS and
+//! every page handed out reads as zeros. This is the one module of the crate that touches
+//! raw memory; everything else goes through `read`/`write`/`zero`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::Mutex;
+
+use kernel_abi::{errno, KResult, PAGE_SIZE};
+
+/// The application memory file.
+pub struct MemoryFile {
+    fd: OwnedFd,
+    base: usize,
+    size: u64,
+    alloc: Mutex<Allocator>,
+}
+
+#[derive(Default)]
+struct Allocator {
+    /// Free extents below `top`: start -> length, coalesced.
+    free: BTreeMap<u64, u64>,
+    /// Everything at or above `top` has never been handed out.
+    top: u64,
+    /// Reference count of every allocated page, by offset.
+    refs: HashMap<u64, u32>,
+}
+
+impl MemoryFile {
+    /// Create a memory file of `size` bytes (sparse) and map it into the Sentry.
+    pub fn new(size: u64) -> std::io::Result<MemoryFile> {
+        let fd = memfd_create()?;
+        // SAFETY: fd is a valid memfd we own.
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let base = map_shared(fd.as_raw_fd(), size)?;
+        Ok(MemoryFile { fd, base, size, alloc: Mutex::new(Allocator::default()) })
+    }
+
+    /// The host fd, for platforms to map from.
+    pub fn fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Size of the file in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Allocator> {
+        // A poisoned allocator still holds consistent data: every mutation is completed
+        // before anything that can panic.
+        self.alloc.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Allocate `pages` contiguous zeroed pages, each with one reference. ENOMEM when full.
+    pub fn allocate(&self, pages: u64) -> KResult<u64> {
+        let len = pages.checked_mul(PAGE_SIZE).filter(|&l| l > 0).ok_or(errno!(EINVAL, "bad allocation size"))?;
+        let mut a = self.lock();
+        let found = a.free.iter().find(|(_, &l)| l >= len).map(|(&s, &l)| (s, l));
+        let start = match found {
+            Some((s, l)) => {
+                a.free.remove(&s);
+                if l > len {
+                    a.free.insert(s + len, l - len);
+                }
+                s
+            }
+            None => {
+                let s = a.top;
+                if s.checked_add(len).is_none_or(|e| e > self.size) {
+                    return Err(errno!(ENOMEM, "memory file exhausted"));
+                }
+                a.top = s + len;
+                s
+            }
+        };
+        for i in 0..pages {
+            a.refs.insert(start + i * PAGE_SIZE, 1);
+        }
+        Ok(start)
+    }
+
+    /// Take another reference on the page at `off`.
+    pub fn inc_ref(&self, off: u64) {
+        let mut a = self.lock();
+        if let Some(r) = a.refs.get_mut(&off) {
+            *r += 1;
+        } else {
+            log::error!("memory file: inc_ref of unallocated page {off:#x}");
+        }
+    }
+
+    /// Drop a reference on the page at `off`; the last one frees it.
+    pub fn dec_ref(&self, off: u64) {
+        let mut a = self.lock();
+        let Some(r) = a.refs.get_mut(&off) else {
+            log::error!("memory file: dec_ref of unallocated page {off:#x}");
+            return;
+        };
+        *r -= 1;
+        if *r > 0 {
+            return;
+        }
+        a.refs.remove(&off);
+        self.punch(off, PAGE_SIZE);
+        a.release(off, PAGE_SIZE);
+    }
+
+    /// Current reference count of the page at `off` (0: free).
+    pub fn ref_count(&self, off: u64) -> u32 {
+        self.lock().refs.get(&off).copied().unwrap_or(0)
+    }
+
+    /// Number of allocated pages.
+    pub fn allocated_pages(&self) -> usize {
+        self.lock().refs.len()
+    }
+
+    fn punch(&self, off: u64, len: u64) {
+        // SAFETY: fallocate on our own memfd; the range lies inside the file.
+        let r = unsafe {
+            libc::fallocate(
+                self.fd.as_raw_fd(),
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                off as libc::off_t,
+                len as libc::off_t,
+            )
+        };
+        if r != 0 {
+            // Without the punch the page is not zero: zero it by hand so the invariant holds.
+            log::warn!("memory file: punch hole failed: {}", std::io::Error::last_os_error());
+            self.fill_zero(off, len);
+        }
+    }
+
+    fn check(&self, off: u64, len: usize) -> KResult<()> {
+        match off.checked_add(len as u64) {
+            Some(end) if end <= self.size => Ok(()),
+            _ => Err(errno!(EFAULT, "memory file range out of bounds")),
+        }
+    }
+
+    /// Copy bytes out of the memory file.
+    pub fn read(&self, off: u64, dst: &mut [u8]) -> KResult<()> {
+        self.check(off, dst.len())?;
+        copy_from_file(self.base + off as usize, dst);
+        Ok(())
+    }
+
+    /// Copy bytes into the memory file.
+    pub fn write(&self, off: u64, src: &[u8]) -> KResult<()> {
+        self.check(off, src.len())?;
+        copy_to_file(self.base + off as usize, src);
+        Ok(())
+    }
+
+    /// Zero a range of the memory file.
+    pub fn zero(&self, off: u64, len: u64) -> KResult<()> {
+        self.check(off, len as usize)?;
+        self.fill_zero(off, len);
+        Ok(())
+    }
+
+    /// Copy one page's contents to another page.
+    pub fn copy_page(&self, from: u64, to: u64) -> KResult<()> {
+        let mut buf = vec![0u8; PAGE_SIZE as usize];
+        self.read(from, &mut buf)?;
+        self.write(to, &buf)
+    }
+
+    fn fill_zero(&self, off: u64, len: u64) {
+        // SAFETY: callers checked that [off, off+len) lies inside our mapping.
+        unsafe { std::ptr::write_bytes((self.base + off as usize) as *mut u8, 0, len as usize) };
+    }
+}
+
+impl Allocator {
+    fn release(&mut self, off: u64, len: u64) {
+        let mut start = off;
+        let mut len = len;
+        if let Some((&ps, &pl)) = self.free.range(..off).next_back() {
+            if ps + pl == off {
+                self.free.remove(&ps);
+                start = ps;
+                len += pl;
+            }
+        }
+        if let Some(&nl) = self.free.get(&(off + PAGE_SIZE)) {
+            self.free.remove(&(off + PAGE_SIZE));
+            len += nl;
+        }
+        if start + len == self.top {
+            self.top = start;
+        } else {
+            self.free.insert(start, len);
+        }
+    }
+}
+
+impl Drop for MemoryFile {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`; no references into it survive
+        // the MemoryFile because all access copies.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, self.size as usize) };
+    }
+}
+
+fn memfd_create() -> std::io::Result<OwnedFd> {
+    // SAFETY: the name is a valid NUL-terminated string.
+    let fd = unsafe { libc::memfd_create(c"rvisor-memory".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn map_shared(fd: RawFd, size: u64) -> std::io::Result<usize> {
+    // SAFETY: a new shared mapping of our memfd at a kernel-chosen address.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            size as usize,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_NORESERVE,
+            fd,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(p as usize)
+}
+
+// Application memory may change under these copies (another stub thread writing): they
+// move bytes without forming references to the shared memory.
+fn copy_from_file(src: usize, dst: &mut [u8]) {
+    // SAFETY: `src..src+len` lies inside the memory file mapping (checked by the caller)
+    // and never overlaps a Sentry buffer.
+    unsafe { std::ptr::copy_nonoverlapping(src as *const u8, dst.as_mut_ptr(), dst.len()) };
+}
+
+fn copy_to_file(dst: usize, src: &[u8]) {
+    // SAFETY: as for `copy_from_file`, in the other direction.
+    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst as *mut u8, src.len()) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocate_write_read_free() {
+        let mf = MemoryFile::new(1 << 24).unwrap();
+        let a = mf.allocate(2).unwrap();
+        let b = mf.allocate(1).unwrap();
+        assert_ne!(a, b);
+        mf.write(a + 10, b"hello").unwrap();
+        let mut buf = [0u8; 5];
+        mf.read(a + 10, &mut buf).unwrap();
+        assert_eq!(&buf, b"hello");
+        assert_eq!(mf.ref_count(a), 1);
+        mf.inc_ref(a);
+        mf.dec_ref(a);
+        assert_eq!(mf.ref_count(a), 1);
+        mf.dec_ref(a);
+        assert_eq!(mf.ref_count(a), 0);
+        // The freed page comes back zeroed.
+        let c = mf.allocate(1).unwrap();
+        assert_eq!(c, a);
+        mf.read(c + 10, &mut buf).unwrap();
+        assert_eq!(buf, [0; 5]);
+    }
+
+    #[test]
+    fn exhaustion_is_enomem_and_bounds_are_efault() {
+        let mf = MemoryFile::new(4 * PAGE_SIZE).unwrap();
+        mf.allocate(4).unwrap();
+        assert_eq!(mf.allocate(1).unwrap_err().errno, kernel_abi::Errno::ENOMEM);
+        let mut buf = [0u8; 2];
+        assert_eq!(mf.read(4 * PAGE_SIZE - 1, &mut buf).unwrap_err().errno, kernel_abi::Errno::EFAULT);
+        assert_eq!(mf.read(u64::MAX, &mut buf).unwrap_err().errno, kernel_abi::Errno::EFAULT);
+    }
+
+    #[test]
+    fn freed_extents_coalesce() {
+        let mf = MemoryFile::new(64 * PAGE_SIZE).unwrap();
+        let a = mf.allocate(4).unwrap();
+        let _guard = mf.allocate(1).unwrap();
+        for i in 0..4 {
+            mf.dec_ref(a + i * PAGE_SIZE);
+        }
+        // Four single frees merge into one extent that satisfies a 4-page request.
+        assert_eq!(mf.allocate(4).unwrap(), a);
+    }
+}
