@@ -1,1 +1,30 @@
-//! wip
+//! The VFS of rvisor (foundation subset).
+//!
+//! - [`file::File`]: an open file description (`struct file`): status flags, access mode,
+//!   and a [`file::FileOps`] implementation with Linux's errno defaults.
+//! - [`fdtable::FdTable`]: descriptor numbers to files, close-on-exec, the dup family.
+//! - [`dentry`] and [`path`]: dentries and Linux path resolution (symlinks with the
+//!   40-link limit, `..` that stops at the root, trailing slashes, ENAMETOOLONG).
+//! - [`host`]: the host filesystem, reached only through directory fds and `*at()` calls
+//!   with single path components, never a host path string; read-only in this milestone.
+//! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
+//! - [`hostfd`]: host fds passed through (the sandbox's stdio).
+//!
+//! # Lock order
+//!
+//! `Dentry::children` -> host page cache -> `MemoryFile`. No lock is held across a host
+//! call that can block indefinitely, except a file's own offset lock for read/write.
+
+#![deny(unsafe_code)]
+
+pub mod dentry;
+pub mod dev;
+pub mod fdtable;
+pub mod file;
+pub mod host;
+pub mod hostfd;
+pub mod path;
+
+pub use dentry::{Dentry, Inode};
+pub use fdtable::FdTable;
+pub use file::{File, FileOps};

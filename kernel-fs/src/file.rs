@@ -1,0 +1,179 @@
+//! Open file descriptions.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use kernel_abi::flags::open::*;
+use kernel_abi::{return_errno, KResult, Stat};
+use kernel_mm::{Mappable, MemoryManager};
+
+use crate::Dentry;
+
+/// What a kind of file can do. Every method defaults to the errno Linux returns for a file
+/// that cannot do it, so an implementation overrides only what it supports.
+pub trait FileOps: Send + Sync {
+    /// Read at the file's own position (or from a stream).
+    fn read(&self, _buf: &mut [u8]) -> KResult<usize> {
+        return_errno!(EINVAL)
+    }
+    /// Write at the file's own position (or to a stream).
+    fn write(&self, _buf: &[u8], _append: bool) -> KResult<usize> {
+        return_errno!(EINVAL)
+    }
+    /// Positional read.
+    fn pread(&self, _buf: &mut [u8], _off: u64) -> KResult<usize> {
+        return_errno!(ESPIPE)
+    }
+    /// Positional write.
+    fn pwrite(&self, _buf: &[u8], _off: u64) -> KResult<usize> {
+        return_errno!(ESPIPE)
+    }
+    /// lseek.
+    fn seek(&self, _off: i64, _whence: u32) -> KResult<u64> {
+        return_errno!(ESPIPE)
+    }
+    /// fstat.
+    fn stat(&self) -> KResult<Stat>;
+    /// getdents64: fill `buf` with whole records; 0 at the end.
+    fn getdents(&self, _buf: &mut [u8]) -> KResult<usize> {
+        return_errno!(ENOTDIR)
+    }
+    /// ioctl with access to the caller's memory for the argument.
+    fn ioctl(&self, _cmd: u64, _arg: u64, _mm: &MemoryManager) -> KResult<u64> {
+        return_errno!(ENOTTY)
+    }
+    /// The object to map for mmap.
+    fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
+        return_errno!(ENODEV)
+    }
+}
+
+/// An open file description.
+pub struct File {
+    ops: Box<dyn FileOps>,
+    flags: AtomicU32,
+    dentry: Option<Arc<Dentry>>,
+    path: String,
+}
+
+impl File {
+    /// A description with `flags` (O_* as given to open) over `ops`.
+    pub fn new(ops: Box<dyn FileOps>, flags: u32, dentry: Option<Arc<Dentry>>, path: String) -> Arc<File> {
+        Arc::new(File {
+            ops,
+            flags: AtomicU32::new(flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)),
+            dentry,
+            path,
+        })
+    }
+
+    /// The O_* status flags and access mode.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// F_SETFL: only the flags Linux lets change.
+    pub fn set_status_flags(&self, new: u32) {
+        let old = self.flags();
+        self.flags.store((old & !SETFL_MASK) | (new & SETFL_MASK), Ordering::Relaxed);
+    }
+
+    /// The dentry it was opened from, if any.
+    pub fn dentry(&self) -> Option<&Arc<Dentry>> {
+        self.dentry.as_ref()
+    }
+
+    /// The path it was opened by (for logs and /proc).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn is_path(&self) -> bool {
+        self.flags() & O_PATH != 0
+    }
+
+    /// Opened for reading.
+    pub fn readable(&self) -> bool {
+        !self.is_path() && matches!(self.flags() & O_ACCMODE, O_RDONLY | O_RDWR)
+    }
+
+    /// Opened for writing.
+    pub fn writable(&self) -> bool {
+        !self.is_path() && matches!(self.flags() & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+
+    /// read(2).
+    pub fn read(&self, buf: &mut [u8]) -> KResult<usize> {
+        if !self.readable() {
+            return_errno!(EBADF);
+        }
+        self.ops.read(buf)
+    }
+
+    /// write(2).
+    pub fn write(&self, buf: &[u8]) -> KResult<usize> {
+        if !self.writable() {
+            return_errno!(EBADF);
+        }
+        self.ops.write(buf, self.flags() & O_APPEND != 0)
+    }
+
+    /// pread64(2).
+    pub fn pread(&self, buf: &mut [u8], off: u64) -> KResult<usize> {
+        if !self.readable() {
+            return_errno!(EBADF);
+        }
+        self.ops.pread(buf, off)
+    }
+
+    /// pwrite64(2).
+    pub fn pwrite(&self, buf: &[u8], off: u64) -> KResult<usize> {
+        if !self.writable() {
+            return_errno!(EBADF);
+        }
+        self.ops.pwrite(buf, off)
+    }
+
+    /// lseek(2).
+    pub fn seek(&self, off: i64, whence: u32) -> KResult<u64> {
+        if self.is_path() {
+            return_errno!(EBADF);
+        }
+        self.ops.seek(off, whence)
+    }
+
+    /// fstat(2) (allowed on O_PATH descriptors).
+    pub fn stat(&self) -> KResult<Stat> {
+        self.ops.stat()
+    }
+
+    /// getdents64(2).
+    pub fn getdents(&self, buf: &mut [u8]) -> KResult<usize> {
+        if self.is_path() {
+            return_errno!(EBADF);
+        }
+        self.ops.getdents(buf)
+    }
+
+    /// ioctl(2).
+    pub fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+        if self.is_path() {
+            return_errno!(EBADF);
+        }
+        self.ops.ioctl(cmd, arg, mm)
+    }
+
+    /// The object mmap maps.
+    pub fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
+        if self.is_path() {
+            return_errno!(EBADF);
+        }
+        self.ops.mappable()
+    }
+}
+
+impl std::fmt::Debug for File {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("File").field("path", &self.path).field("flags", &self.flags()).finish()
+    }
+}

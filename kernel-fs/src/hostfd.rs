@@ -1,0 +1,108 @@
+//! Host file descriptors passed through as they are: the sandbox's stdio.
+#![allow(unsafe_code)]
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use kernel_abi::flags::ioctl::{TCGETS, TIOCGWINSZ};
+use kernel_abi::{return_errno, Errno, Error, KResult, Stat, Termios, Winsize};
+use kernel_mm::MemoryManager;
+
+use crate::FileOps;
+
+/// A host fd the sandbox uses directly (read, write, fstat, terminal queries).
+pub struct HostFdFile {
+    fd: OwnedFd,
+}
+
+impl HostFdFile {
+    /// Wrap `fd`.
+    pub fn new(fd: OwnedFd) -> Self {
+        HostFdFile { fd }
+    }
+}
+
+fn last_errno() -> Error {
+    let code = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+    Error::new(Errno::from_code(code).unwrap_or(Errno::EIO))
+}
+
+fn check(r: isize) -> KResult<usize> {
+    if r < 0 {
+        return Err(last_errno());
+    }
+    Ok(r as usize)
+}
+
+impl FileOps for HostFdFile {
+    fn read(&self, buf: &mut [u8]) -> KResult<usize> {
+        loop {
+            // SAFETY: `buf` is writable for its length.
+            let r = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            match check(r) {
+                Err(e) if e.errno == Errno::EINTR => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn write(&self, buf: &[u8], _append: bool) -> KResult<usize> {
+        loop {
+            // SAFETY: `buf` is readable for its length.
+            let r = unsafe { libc::write(self.fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) };
+            match check(r) {
+                Err(e) if e.errno == Errno::EINTR => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn pread(&self, buf: &mut [u8], off: u64) -> KResult<usize> {
+        // SAFETY: `buf` is writable for its length.
+        check(unsafe { libc::pread(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), off as i64) })
+    }
+
+    fn pwrite(&self, buf: &[u8], off: u64) -> KResult<usize> {
+        // SAFETY: `buf` is readable for its length.
+        check(unsafe { libc::pwrite(self.fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), off as i64) })
+    }
+
+    fn seek(&self, off: i64, whence: u32) -> KResult<u64> {
+        if whence > kernel_abi::flags::seek::SEEK_HOLE {
+            return_errno!(EINVAL);
+        }
+        // SAFETY: lseek on our own descriptor.
+        let r = unsafe { libc::lseek(self.fd.as_raw_fd(), off, whence as i32) };
+        if r < 0 {
+            return Err(last_errno());
+        }
+        Ok(r as u64)
+    }
+
+    fn stat(&self) -> KResult<Stat> {
+        crate::host::fstat(self.fd.as_raw_fd())
+    }
+
+    fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+        match cmd {
+            TCGETS => {
+                let mut t = Termios::default();
+                // SAFETY: TCGETS writes one kernel termios, which `Termios` is laid out as.
+                if unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TCGETS, &mut t as *mut Termios) } != 0 {
+                    return Err(last_errno());
+                }
+                mm.write_val(arg, &t)?;
+                Ok(0)
+            }
+            TIOCGWINSZ => {
+                let mut w = Winsize::default();
+                // SAFETY: TIOCGWINSZ writes one struct winsize.
+                if unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TIOCGWINSZ, &mut w as *mut Winsize) } != 0 {
+                    return Err(last_errno());
+                }
+                mm.write_val(arg, &w)?;
+                Ok(0)
+            }
+            _ => return_errno!(ENOTTY),
+        }
+    }
+}
