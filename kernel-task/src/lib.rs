@@ -1,1 +1,25 @@
-//! wip
+//! The kernel proper: the [`Kernel`], tasks and their run loop, the ELF loader, and the
+//! system call table.
+//!
+//! One Sentry host thread runs each task: it switches the task's registers into its stub
+//! through the platform [`platform::Context`], and handles what comes back (a system
+//! call, a fault, a signal) until the task exits. This milestone runs single-threaded
+//! programs; clone, signal delivery and the rest come with the process issue.
+//!
+//! # Lock order
+//!
+//! A task's own state is owned by its thread (no lock). `Kernel::logged` is a leaf lock.
+//! Memory-manager and VFS locks follow their crates' orders.
+
+#![deny(unsafe_code)]
+
+pub mod loader;
+mod strace;
+mod sys_file;
+mod sys_misc;
+mod sys_mm;
+pub mod syscalls;
+mod task;
+
+pub use syscalls::Support;
+pub use task::{ExitStatus, Kernel, KernelConfig, Task};

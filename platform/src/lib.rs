@@ -140,6 +140,8 @@ pub trait Context: Send {
     fn fp_state(&mut self, space: &dyn AddressSpace) -> Result<Vec<u8>>;
     /// Replace the extended FP state (XSAVE layout).
     fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()>;
+    /// CPU time the context's application code has consumed.
+    fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration>;
     /// A handle other threads use to make [`Context::switch`] return
     /// [`Event::Interrupted`].
     fn interrupter(&self) -> Interrupter;

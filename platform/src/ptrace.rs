@@ -198,6 +198,12 @@ fn map_stub_page(code: usize, len: usize) -> Result<()> {
     Ok(())
 }
 
+/// Reserve the stub page at [`STUB_ADDR`] in the Sentry. Call it early, before large
+/// mappings (the memory file) can take that address; [`PtracePlatform::new`] calls it too.
+pub fn init() -> Result<()> {
+    install_stub().map(|_| ())
+}
+
 /// The ptrace platform.
 pub struct PtracePlatform {
     memfd: i32,
@@ -616,6 +622,19 @@ impl Context for PtraceContext {
             return Err(Error::last_os("ptrace(SETREGSET xstate)"));
         }
         Ok(())
+    }
+
+    fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration> {
+        let s =
+            space.as_any().downcast_ref::<PtraceAddressSpace>().ok_or(Error::Invalid("not a ptrace address space"))?;
+        // The scheduler CPU clock of the stub thread: ((~tid) << 3) | CPUCLOCK_SCHED | PERTHREAD.
+        let clock = ((!s.pid) << 3) | 2 | 4;
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid out-pointer.
+        if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+            return Err(Error::last_os("clock_gettime(stub)"));
+        }
+        Ok(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
     }
 
     fn interrupter(&self) -> Interrupter {

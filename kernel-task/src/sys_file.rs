@@ -1,0 +1,499 @@
+//! File system calls.
+
+use std::sync::Arc;
+
+use kernel_abi::flags::at::*;
+use kernel_abi::flags::fcntl::*;
+use kernel_abi::flags::ioctl::{FIOCLEX, FIONBIO, FIONCLEX};
+use kernel_abi::flags::mman::PROT_WRITE;
+use kernel_abi::flags::mode::*;
+use kernel_abi::flags::open::*;
+use kernel_abi::flags::rlimit::RLIMIT_NOFILE;
+use kernel_abi::flags::statx::*;
+use kernel_abi::{errno, return_errno, Iovec, KResult, Stat, Statx, StatxTimestamp};
+use kernel_fs::path::PATH_MAX;
+use kernel_fs::{Dentry, File};
+
+use crate::task::Task;
+
+/// Largest transfer of one read or write (Linux's MAX_RW_COUNT).
+const MAX_RW: u64 = 0x7fff_f000;
+/// Per-call buffer ceiling; larger requests return short counts, as Linux may.
+const CHUNK: u64 = 16 << 20;
+const IOV_MAX: u64 = 1024;
+
+impl Task {
+    pub(crate) fn file(&self, fd: u64) -> KResult<Arc<File>> {
+        self.fds.get(fd as i32)
+    }
+
+    fn nofile(&self) -> u64 {
+        self.rlimits[RLIMIT_NOFILE as usize].rlim_cur
+    }
+
+    pub(crate) fn read_path(&self, addr: u64) -> KResult<Vec<u8>> {
+        self.mm.copy_in_cstr(addr, PATH_MAX - 1)
+    }
+
+    fn dir_of(&self, dirfd: u64) -> KResult<Arc<Dentry>> {
+        if dirfd as i32 == AT_FDCWD {
+            return Ok(self.cwd.clone());
+        }
+        let f = self.file(dirfd)?;
+        match f.dentry() {
+            Some(d) if d.is_dir() => Ok(d.clone()),
+            _ => return_errno!(ENOTDIR),
+        }
+    }
+
+    /// Resolve `(dirfd, path)` as the *at() calls do. `Ok(None)` with AT_EMPTY_PATH means
+    /// "the fd itself", which may have no dentry (a host stdio fd).
+    fn lookup_at(&self, dirfd: u64, path: &[u8], flags: u32) -> KResult<Target> {
+        if path.is_empty() {
+            if flags & AT_EMPTY_PATH == 0 {
+                return_errno!(ENOENT);
+            }
+            if dirfd as i32 == AT_FDCWD {
+                return Ok(Target::Dentry(self.cwd.clone()));
+            }
+            return Ok(Target::File(self.file(dirfd)?));
+        }
+        let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+        let start = if path[0] == b'/' { self.kernel.root.clone() } else { self.dir_of(dirfd)? };
+        Ok(Target::Dentry(kernel_fs::path::resolve(&self.kernel.root, &start, path, follow)?))
+    }
+}
+
+enum Target {
+    Dentry(Arc<Dentry>),
+    File(Arc<File>),
+}
+
+impl Target {
+    fn stat(&self) -> KResult<Stat> {
+        match self {
+            Target::Dentry(d) => d.stat(),
+            Target::File(f) => f.stat(),
+        }
+    }
+}
+
+fn io_len(len: u64) -> u64 {
+    len.min(MAX_RW).min(CHUNK)
+}
+
+pub(crate) fn sys_read(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let len = io_len(a[2]);
+    if !t.mm.check_access(a[1], len, PROT_WRITE) {
+        return_errno!(EFAULT);
+    }
+    let mut buf = vec![0u8; len as usize];
+    let n = f.read(&mut buf)?;
+    t.mm.copy_out(a[1], &buf[..n])?;
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let len = io_len(a[2]);
+    let mut buf = vec![0u8; len as usize];
+    t.mm.copy_in(a[1], &mut buf)?;
+    Ok(f.write(&buf)? as u64)
+}
+
+pub(crate) fn sys_pread64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    if (a[3] as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    let len = io_len(a[2]);
+    if !t.mm.check_access(a[1], len, PROT_WRITE) {
+        return_errno!(EFAULT);
+    }
+    let mut buf = vec![0u8; len as usize];
+    let n = f.pread(&mut buf, a[3])?;
+    t.mm.copy_out(a[1], &buf[..n])?;
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_pwrite64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    if (a[3] as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    let mut buf = vec![0u8; io_len(a[2]) as usize];
+    t.mm.copy_in(a[1], &mut buf)?;
+    Ok(f.pwrite(&buf, a[3])? as u64)
+}
+
+fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> KResult<Vec<Iovec>> {
+    if cnt > IOV_MAX {
+        return_errno!(EINVAL);
+    }
+    let mut v = vec![Iovec::default(); cnt as usize];
+    t.mm.copy_in(addr, bytemuck::cast_slice_mut(&mut v))?;
+    let mut total: u64 = 0;
+    for iov in &v {
+        if (iov.iov_len as i64) < 0 {
+            return_errno!(EINVAL);
+        }
+        total = total.checked_add(iov.iov_len).filter(|&x| x <= i64::MAX as u64).ok_or(errno!(EINVAL))?;
+    }
+    Ok(v)
+}
+
+pub(crate) fn sys_readv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let iovs = read_iovecs(t, a[1], a[2])?;
+    let total = io_len(iovs.iter().map(|i| i.iov_len).sum());
+    for iov in &iovs {
+        if !t.mm.check_access(iov.iov_base, iov.iov_len.min(total), PROT_WRITE) {
+            return_errno!(EFAULT);
+        }
+    }
+    let mut buf = vec![0u8; total as usize];
+    let n = f.read(&mut buf)?;
+    let mut done = 0;
+    for iov in &iovs {
+        if done >= n {
+            break;
+        }
+        let k = (iov.iov_len as usize).min(n - done);
+        t.mm.copy_out(iov.iov_base, &buf[done..done + k])?;
+        done += k;
+    }
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let iovs = read_iovecs(t, a[1], a[2])?;
+    let mut buf = Vec::new();
+    for iov in &iovs {
+        let k = iov.iov_len.min(CHUNK - buf.len() as u64) as usize;
+        let start = buf.len();
+        buf.resize(start + k, 0);
+        t.mm.copy_in(iov.iov_base, &mut buf[start..])?;
+        if buf.len() as u64 >= CHUNK {
+            break;
+        }
+    }
+    Ok(f.write(&buf)? as u64)
+}
+
+fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64> {
+    let path = t.read_path(path_addr)?;
+    if flags & O_TMPFILE == O_TMPFILE {
+        return_errno!(EROFS, "O_TMPFILE needs a writable filesystem");
+    }
+    let follow = flags & O_NOFOLLOW == 0 && flags & (O_CREAT | O_EXCL) != (O_CREAT | O_EXCL);
+    let d = match t.lookup_at(dirfd, &path, if follow { 0 } else { AT_SYMLINK_NOFOLLOW }) {
+        Ok(Target::Dentry(d)) => d,
+        Ok(Target::File(_)) => return_errno!(ENOENT),
+        Err(e) if e.errno == kernel_abi::Errno::ENOENT && flags & O_CREAT != 0 => {
+            // Creating needs the parent to exist; the root is read-only.
+            let parent_path = match path.iter().rposition(|&b| b == b'/') {
+                Some(0) => b"/".to_vec(),
+                Some(i) => path[..i].to_vec(),
+                None => b".".to_vec(),
+            };
+            t.lookup_at(dirfd, &parent_path, 0)?;
+            return_errno!(EROFS);
+        }
+        Err(e) => return Err(e),
+    };
+    if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
+        return_errno!(EEXIST);
+    }
+    if d.is_symlink() && flags & O_PATH == 0 {
+        return_errno!(ELOOP);
+    }
+    if flags & O_CREAT != 0 && d.is_dir() {
+        return_errno!(EISDIR);
+    }
+    let file = d.open(flags | O_LARGEFILE)?;
+    let limit = t.nofile();
+    Ok(t.fds.insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
+}
+
+pub(crate) fn sys_open(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_open(t, AT_FDCWD as i64 as u64, a[0], a[1] as u32)
+}
+
+pub(crate) fn sys_openat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_open(t, a[0], a[1], a[2] as u32)
+}
+
+pub(crate) fn sys_creat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_open(t, AT_FDCWD as i64 as u64, a[0], O_CREAT | O_WRONLY | O_TRUNC)
+}
+
+pub(crate) fn sys_close(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.fds.remove(a[0] as i32)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_fstat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let st = t.file(a[0])?.stat()?;
+    t.mm.write_val(a[1], &st)?;
+    Ok(0)
+}
+
+fn stat_path(t: &mut Task, dirfd: u64, path: u64, buf: u64, flags: u32) -> KResult<u64> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
+        return_errno!(EINVAL);
+    }
+    let p = t.read_path(path)?;
+    let st = t.lookup_at(dirfd, &p, flags)?.stat()?;
+    t.mm.write_val(buf, &st)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_stat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    stat_path(t, AT_FDCWD as i64 as u64, a[0], a[1], 0)
+}
+
+pub(crate) fn sys_lstat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    stat_path(t, AT_FDCWD as i64 as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+}
+
+pub(crate) fn sys_newfstatat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    stat_path(t, a[0], a[1], a[2], a[3] as u32)
+}
+
+fn ts(sec: i64, nsec: i64) -> StatxTimestamp {
+    StatxTimestamp { tv_sec: sec, tv_nsec: nsec as u32, __reserved: 0 }
+}
+
+pub(crate) fn sys_statx(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let flags = a[2] as u32;
+    let mask = a[3] as u32;
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE) != 0
+        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
+    {
+        return_errno!(EINVAL);
+    }
+    if mask & STATX__RESERVED != 0 {
+        return_errno!(EINVAL);
+    }
+    let p = t.read_path(a[1])?;
+    let st = t.lookup_at(a[0], &p, flags)?.stat()?;
+    let sx = Statx {
+        stx_mask: STATX_BASIC_STATS,
+        stx_blksize: st.st_blksize as u32,
+        stx_nlink: st.st_nlink as u32,
+        stx_uid: st.st_uid,
+        stx_gid: st.st_gid,
+        stx_mode: st.st_mode as u16,
+        stx_ino: st.st_ino,
+        stx_size: st.st_size as u64,
+        stx_blocks: st.st_blocks as u64,
+        stx_atime: ts(st.st_atime, st.st_atime_nsec),
+        stx_ctime: ts(st.st_ctime, st.st_ctime_nsec),
+        stx_mtime: ts(st.st_mtime, st.st_mtime_nsec),
+        stx_rdev_major: libc::major(st.st_rdev),
+        stx_rdev_minor: libc::minor(st.st_rdev),
+        stx_dev_major: libc::major(st.st_dev),
+        stx_dev_minor: libc::minor(st.st_dev),
+        ..Default::default()
+    };
+    t.mm.write_val(a[4], &sx)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_lseek(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.file(a[0])?.seek(a[1] as i64, a[2] as u32)
+}
+
+fn do_access(t: &mut Task, dirfd: u64, path: u64, mode: u64, flags: u32) -> KResult<u64> {
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return_errno!(EINVAL);
+    }
+    let p = t.read_path(path)?;
+    let target = t.lookup_at(dirfd, &p, flags)?;
+    let st = target.stat()?;
+    let mode = mode as u32;
+    let (uid, gid) = if flags & AT_EACCESS != 0 { (t.creds.euid, t.creds.egid) } else { (t.creds.uid, t.creds.gid) };
+    let writable_fs = match &target {
+        Target::Dentry(d) => !matches!(d.inode(), kernel_fs::Inode::Host(_)),
+        Target::File(_) => true,
+    };
+    if mode & W_OK != 0 && !writable_fs && st.st_mode & S_IFMT != S_IFCHR {
+        return_errno!(EROFS);
+    }
+    let perm = st.st_mode & 0o777;
+    let allowed = if uid == 0 {
+        let any_x = perm & 0o111 != 0 || st.st_mode & S_IFMT == S_IFDIR;
+        R_OK | W_OK | if any_x { X_OK } else { 0 }
+    } else if st.st_uid == uid {
+        (perm >> 6) & 7
+    } else if st.st_gid == gid || t.creds.groups.contains(&st.st_gid) {
+        (perm >> 3) & 7
+    } else {
+        perm & 7
+    };
+    if mode & !allowed != 0 {
+        return_errno!(EACCES);
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_access(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_access(t, AT_FDCWD as i64 as u64, a[0], a[1], 0)
+}
+
+pub(crate) fn sys_faccessat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_access(t, a[0], a[1], a[2], 0)
+}
+
+pub(crate) fn sys_faccessat2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_access(t, a[0], a[1], a[2], a[3] as u32)
+}
+
+fn do_readlink(t: &mut Task, dirfd: u64, path: u64, buf: u64, size: u64) -> KResult<u64> {
+    if (size as i64) <= 0 {
+        return_errno!(EINVAL);
+    }
+    let p = t.read_path(path)?;
+    let target = match t.lookup_at(dirfd, &p, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)? {
+        Target::Dentry(d) => d.readlink()?,
+        Target::File(_) => return_errno!(ENOENT),
+    };
+    let n = target.len().min(size as usize);
+    t.mm.copy_out(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_readlink(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_readlink(t, AT_FDCWD as i64 as u64, a[0], a[1], a[2])
+}
+
+pub(crate) fn sys_readlinkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_readlink(t, a[0], a[1], a[2], a[3])
+}
+
+pub(crate) fn sys_getcwd(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let mut p = t.cwd.path().into_bytes();
+    p.push(0);
+    if (a[1] as usize) < p.len() {
+        return_errno!(ERANGE);
+    }
+    t.mm.copy_out(a[0], &p)?;
+    Ok(p.len() as u64)
+}
+
+pub(crate) fn sys_chdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    let d = t.lookup(&p, true)?;
+    if !d.is_dir() {
+        return_errno!(ENOTDIR);
+    }
+    t.cwd = d;
+    Ok(0)
+}
+
+pub(crate) fn sys_fchdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    match f.dentry() {
+        Some(d) if d.is_dir() => {
+            t.cwd = d.clone();
+            Ok(0)
+        }
+        _ => return_errno!(ENOTDIR),
+    }
+}
+
+pub(crate) fn sys_getdents64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let len = a[2].min(CHUNK) as usize;
+    if !t.mm.check_access(a[1], len as u64, PROT_WRITE) {
+        return_errno!(EFAULT);
+    }
+    let mut buf = vec![0u8; len];
+    let n = f.getdents(&mut buf)?;
+    t.mm.copy_out(a[1], &buf[..n])?;
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_fcntl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let fd = a[0] as i32;
+    let f = t.fds.get(fd)?;
+    match a[1] as u32 {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let min = a[2] as i32;
+            if min < 0 || min as u64 >= t.nofile() {
+                return_errno!(EINVAL);
+            }
+            let limit = t.nofile();
+            Ok(t.fds.insert(f, a[1] as u32 == F_DUPFD_CLOEXEC, min, limit)? as u64)
+        }
+        F_GETFD => Ok(if t.fds.cloexec(fd)? { FD_CLOEXEC as u64 } else { 0 }),
+        F_SETFD => {
+            t.fds.set_cloexec(fd, a[2] as u32 & FD_CLOEXEC != 0)?;
+            Ok(0)
+        }
+        F_GETFL => Ok(u64::from(f.flags())),
+        F_SETFL => {
+            if f.flags() & O_PATH != 0 {
+                return_errno!(EBADF);
+            }
+            f.set_status_flags(a[2] as u32);
+            Ok(0)
+        }
+        _ => {
+            t.kernel.log_once(kernel_abi::nr::FCNTL, "unsupported command: EINVAL");
+            return_errno!(EINVAL)
+        }
+    }
+}
+
+pub(crate) fn sys_dup(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let limit = t.nofile();
+    Ok(t.fds.insert(f, false, 0, limit)? as u64)
+}
+
+pub(crate) fn sys_dup2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    if a[0] as i32 == a[1] as i32 {
+        return Ok(a[1] as i32 as u64);
+    }
+    let limit = t.nofile();
+    t.fds.install_at(a[1] as i32, f, false, limit)?;
+    Ok(a[1] as i32 as u64)
+}
+
+pub(crate) fn sys_dup3(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[2] as u32 & !O_CLOEXEC != 0 || a[0] as i32 == a[1] as i32 {
+        return_errno!(EINVAL);
+    }
+    let f = t.file(a[0])?;
+    let limit = t.nofile();
+    t.fds.install_at(a[1] as i32, f, a[2] as u32 & O_CLOEXEC != 0, limit)?;
+    Ok(a[1] as i32 as u64)
+}
+
+pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let fd = a[0] as i32;
+    let f = t.fds.get(fd)?;
+    match a[1] & 0xffff_ffff {
+        FIOCLEX | FIONCLEX => {
+            t.fds.set_cloexec(fd, a[1] & 0xffff_ffff == FIOCLEX)?;
+            Ok(0)
+        }
+        FIONBIO => {
+            let on: i32 = t.mm.read_val(a[2])?;
+            let fl = f.flags();
+            f.set_status_flags(if on != 0 { fl | O_NONBLOCK } else { fl & !O_NONBLOCK });
+            Ok(0)
+        }
+        cmd => f.ioctl(cmd, a[2], &t.mm),
+    }
+}
+
+pub(crate) fn sys_umask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let old = t.umask;
+    t.umask = a[0] as u32 & 0o777;
+    Ok(u64::from(old))
+}

@@ -1,0 +1,616 @@
+//! Identity, time, limits, randomness, signal bookkeeping, exit and execve.
+
+use std::time::Duration;
+
+use kernel_abi::flags::arch_prctl::*;
+use kernel_abi::flags::clock::*;
+use kernel_abi::flags::random::*;
+use kernel_abi::flags::rlimit::*;
+use kernel_abi::flags::signal::*;
+use kernel_abi::{errno, return_errno, KResult, KernelSigaction, Rlimit, StackT, Sysinfo, Timespec, Timeval, Utsname};
+
+use crate::task::{ExitStatus, Task};
+
+/// Canonical user addresses end here.
+const USER_TOP: u64 = 0x0000_8000_0000_0000;
+/// Largest getrandom result (Linux caps one call at 32 MiB - 1).
+const GETRANDOM_MAX: u64 = 33_554_431;
+
+pub(crate) fn sys_arch_prctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    match a[0] {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if a[1] >= USER_TOP {
+                return_errno!(EPERM);
+            }
+            if a[0] == ARCH_SET_FS {
+                t.regs.fs_base = a[1];
+            } else {
+                t.regs.gs_base = a[1];
+            }
+            Ok(0)
+        }
+        ARCH_GET_FS => t.mm.write_val(a[1], &t.regs.fs_base).map(|_| 0),
+        ARCH_GET_GS => t.mm.write_val(a[1], &t.regs.gs_base).map(|_| 0),
+        ARCH_GET_CPUID => Ok(1),
+        ARCH_SET_CPUID => return_errno!(ENODEV, "CPUID faulting is not available"),
+        _ => return_errno!(EINVAL),
+    }
+}
+
+pub(crate) fn sys_set_tid_address(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.clear_child_tid = a[0];
+    Ok(t.tid as u64)
+}
+
+pub(crate) fn sys_set_robust_list(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[1] != 24 {
+        return_errno!(EINVAL);
+    }
+    t.robust_list = (a[0], a[1]);
+    Ok(0)
+}
+
+pub(crate) fn sys_rseq(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.kernel.log_once(kernel_abi::nr::RSEQ, "restartable sequences are not supported: ENOSYS");
+    return_errno!(ENOSYS)
+}
+
+fn check_resource(r: u64) -> KResult<usize> {
+    if r >= u64::from(RLIM_NLIMITS) {
+        return_errno!(EINVAL);
+    }
+    Ok(r as usize)
+}
+
+fn set_limit(t: &mut Task, res: usize, new: Rlimit) -> KResult<()> {
+    if new.rlim_cur > new.rlim_max {
+        return_errno!(EINVAL);
+    }
+    let old = t.rlimits[res];
+    if new.rlim_max > old.rlim_max && t.creds.euid != 0 {
+        return_errno!(EPERM);
+    }
+    if res == RLIMIT_NOFILE as usize && new.rlim_max > 1 << 20 {
+        return_errno!(EPERM);
+    }
+    t.rlimits[res] = new;
+    t.mm.set_limits(t.mm_limits());
+    Ok(())
+}
+
+pub(crate) fn sys_prlimit64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = a[0] as i32;
+    if pid != 0 && pid != t.tid {
+        return_errno!(ESRCH);
+    }
+    let res = check_resource(a[1])?;
+    let new = if a[2] != 0 { Some(t.mm.read_val::<Rlimit>(a[2])?) } else { None };
+    if a[3] != 0 {
+        t.mm.write_val(a[3], &t.rlimits[res])?;
+    }
+    if let Some(n) = new {
+        set_limit(t, res, n)?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_getrlimit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let res = check_resource(a[0])?;
+    t.mm.write_val(a[1], &t.rlimits[res])?;
+    Ok(0)
+}
+
+pub(crate) fn sys_setrlimit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let res = check_resource(a[0])?;
+    let n: Rlimit = t.mm.read_val(a[1])?;
+    set_limit(t, res, n)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_getrandom(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let flags = a[2] as u32;
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE
+    {
+        return_errno!(EINVAL);
+    }
+    let len = a[1].min(GETRANDOM_MAX);
+    let mut buf = vec![0u8; len as usize];
+    kernel_fs::dev::fill_random(&mut buf)?;
+    t.mm.copy_out(a[0], &buf)?;
+    Ok(len)
+}
+
+fn field(s: &str) -> [u8; 65] {
+    let mut f = [0u8; 65];
+    let n = s.len().min(64);
+    f[..n].copy_from_slice(&s.as_bytes()[..n]);
+    f
+}
+
+pub(crate) fn sys_uname(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let u = Utsname {
+        sysname: field("Linux"),
+        nodename: field(&t.kernel.hostname),
+        release: field("6.1.0"),
+        version: field("#1 SMP rvisor"),
+        machine: field("x86_64"),
+        domainname: field("(none)"),
+    };
+    t.mm.write_val(a[0], &u)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_getpid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(t.tid as u64)
+}
+
+pub(crate) fn sys_getppid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(t.ppid as u64)
+}
+
+pub(crate) fn sys_gettid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(t.tid as u64)
+}
+
+pub(crate) fn sys_getuid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(u64::from(t.creds.uid))
+}
+
+pub(crate) fn sys_geteuid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(u64::from(t.creds.euid))
+}
+
+pub(crate) fn sys_getgid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(u64::from(t.creds.gid))
+}
+
+pub(crate) fn sys_getegid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(u64::from(t.creds.egid))
+}
+
+pub(crate) fn sys_getresuid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let c = t.creds.clone();
+    for (addr, v) in [(a[0], c.uid), (a[1], c.euid), (a[2], c.suid)] {
+        t.mm.write_val(addr, &v)?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_getresgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let c = t.creds.clone();
+    for (addr, v) in [(a[0], c.gid), (a[1], c.egid), (a[2], c.sgid)] {
+        t.mm.write_val(addr, &v)?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_getgroups(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let size = a[0] as i32;
+    let n = t.creds.groups.len();
+    if size < 0 {
+        return_errno!(EINVAL);
+    }
+    if size == 0 {
+        return Ok(n as u64);
+    }
+    if (size as usize) < n {
+        return_errno!(EINVAL);
+    }
+    let g = t.creds.groups.clone();
+    t.mm.copy_out(a[1], bytemuck::cast_slice(&g))?;
+    Ok(n as u64)
+}
+
+#[allow(unsafe_code)]
+fn host_clock(id: i32) -> KResult<Timespec> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer.
+    if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
+        return_errno!(EINVAL);
+    }
+    Ok(Timespec { tv_sec: ts.tv_sec, tv_nsec: ts.tv_nsec })
+}
+
+#[allow(unsafe_code)]
+fn host_clock_res(id: i32) -> KResult<Timespec> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer.
+    if unsafe { libc::clock_getres(id, &mut ts) } != 0 {
+        return_errno!(EINVAL);
+    }
+    Ok(Timespec { tv_sec: ts.tv_sec, tv_nsec: ts.tv_nsec })
+}
+
+fn clock_now(t: &mut Task, id: i32) -> KResult<Timespec> {
+    match id {
+        CLOCK_REALTIME
+        | CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_REALTIME_COARSE
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_REALTIME_ALARM
+        | CLOCK_BOOTTIME_ALARM
+        | CLOCK_TAI => host_clock(id),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+            let space = t.mm.address_space().clone();
+            let d = t.ctx.cpu_time(&*space).map_err(|_| errno!(EINVAL))?;
+            Ok(Timespec { tv_sec: d.as_secs() as i64, tv_nsec: i64::from(d.subsec_nanos()) })
+        }
+        _ => return_errno!(EINVAL),
+    }
+}
+
+pub(crate) fn sys_clock_gettime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let ts = clock_now(t, a[0] as i32)?;
+    t.mm.write_val(a[1], &ts)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_clock_getres(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let id = a[0] as i32;
+    let res = match id {
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Timespec { tv_sec: 0, tv_nsec: 1 },
+        0..=11 if id != 10 => host_clock_res(id)?,
+        _ => return_errno!(EINVAL),
+    };
+    if a[1] != 0 {
+        t.mm.write_val(a[1], &res)?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_gettimeofday(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let now = host_clock(CLOCK_REALTIME)?;
+    if a[0] != 0 {
+        t.mm.write_val(a[0], &Timeval { tv_sec: now.tv_sec, tv_usec: now.tv_nsec / 1000 })?;
+    }
+    if a[1] != 0 {
+        t.mm.write_val(a[1], &[0i32; 2])?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_time(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let now = host_clock(CLOCK_REALTIME)?;
+    if a[0] != 0 {
+        t.mm.write_val(a[0], &now.tv_sec)?;
+    }
+    Ok(now.tv_sec as u64)
+}
+
+fn valid_ts(ts: &Timespec) -> KResult<Duration> {
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return_errno!(EINVAL);
+    }
+    Ok(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+pub(crate) fn sys_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let req: Timespec = t.mm.read_val(a[0])?;
+    std::thread::sleep(valid_ts(&req)?);
+    Ok(0)
+}
+
+pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const TIMER_ABSTIME: u64 = 1;
+    let id = a[0] as i32;
+    if !matches!(id, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI | CLOCK_PROCESS_CPUTIME_ID) {
+        if id == CLOCK_THREAD_CPUTIME_ID {
+            return_errno!(EINVAL);
+        }
+        return_errno!(EOPNOTSUPP);
+    }
+    let req: Timespec = t.mm.read_val(a[2])?;
+    let mut d = valid_ts(&req)?;
+    if a[1] & TIMER_ABSTIME != 0 {
+        let now = clock_now(t, id)?;
+        let now = Duration::new(now.tv_sec as u64, now.tv_nsec as u32);
+        d = d.saturating_sub(now);
+    }
+    std::thread::sleep(d);
+    Ok(0)
+}
+
+pub(crate) fn sys_exit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.exit = Some(ExitStatus::Code((a[0] & 0xff) as i32));
+    Ok(0)
+}
+
+pub(crate) fn sys_exit_group(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    sys_exit(t, a)
+}
+
+#[allow(unsafe_code)]
+fn host_cpus() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    n.max(1) as u64
+}
+
+pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = a[0] as i32;
+    if pid != 0 && pid != t.tid {
+        return_errno!(ESRCH);
+    }
+    let ncpu = host_cpus();
+    let need = ncpu.div_ceil(64) * 8;
+    let len = a[1];
+    if len < need || len % 8 != 0 {
+        return_errno!(EINVAL);
+    }
+    let mut mask = vec![0u8; need as usize];
+    for c in 0..ncpu {
+        mask[(c / 8) as usize] |= 1 << (c % 8);
+    }
+    t.mm.copy_out(a[2], &mask)?;
+    Ok(need)
+}
+
+#[allow(unsafe_code)]
+pub(crate) fn sys_sched_yield(_t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    // SAFETY: sched_yield has no preconditions.
+    unsafe { libc::sched_yield() };
+    Ok(0)
+}
+
+#[allow(unsafe_code)]
+pub(crate) fn sys_sysinfo(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    // SAFETY: zeroed sysinfo is valid; the kernel fills it.
+    let mut h: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `h` is a valid out-pointer.
+    if unsafe { libc::sysinfo(&mut h) } != 0 {
+        return_errno!(EFAULT);
+    }
+    let s = Sysinfo {
+        uptime: t.kernel.boot.elapsed().as_secs() as i64,
+        loads: [0; 3],
+        totalram: h.totalram * u64::from(h.mem_unit),
+        freeram: h.freeram * u64::from(h.mem_unit),
+        sharedram: h.sharedram * u64::from(h.mem_unit),
+        bufferram: h.bufferram * u64::from(h.mem_unit),
+        procs: 1,
+        mem_unit: 1,
+        ..Default::default()
+    };
+    t.mm.write_val(a[0], &s)?;
+    Ok(0)
+}
+
+const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+pub(crate) fn sys_rt_sigaction(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let sig = a[0];
+    if a[3] != 8 || sig == 0 || sig > u64::from(NSIG) {
+        return_errno!(EINVAL);
+    }
+    let idx = (sig - 1) as usize;
+    let new = if a[1] != 0 {
+        if sig == u64::from(SIGKILL) || sig == u64::from(SIGSTOP) {
+            return_errno!(EINVAL);
+        }
+        Some(t.mm.read_val::<KernelSigaction>(a[1])?)
+    } else {
+        None
+    };
+    if a[2] != 0 {
+        t.mm.write_val(a[2], &t.sigactions[idx])?;
+    }
+    if let Some(mut n) = new {
+        n.mask &= !UNBLOCKABLE;
+        t.sigactions[idx] = n;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_rt_sigprocmask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[3] != 8 {
+        return_errno!(EINVAL);
+    }
+    let old = t.sigmask;
+    if a[1] != 0 {
+        let set: u64 = t.mm.read_val(a[1])?;
+        t.sigmask = match a[0] as u32 {
+            SIG_BLOCK => old | set,
+            SIG_UNBLOCK => old & !set,
+            SIG_SETMASK => set,
+            _ => return_errno!(EINVAL),
+        } & !UNBLOCKABLE;
+    }
+    if a[2] != 0 {
+        t.mm.write_val(a[2], &old)?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_sigaltstack(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let cur = t.altstack;
+    let on_stack = cur.ss_flags & SS_DISABLE == 0 && t.regs.rsp.wrapping_sub(cur.ss_sp) < cur.ss_size;
+    if a[1] != 0 {
+        let mut old = cur;
+        if on_stack {
+            old.ss_flags |= SS_ONSTACK;
+        }
+        t.mm.write_val(a[1], &old)?;
+    }
+    if a[0] != 0 {
+        let mut ss: StackT = t.mm.read_val(a[0])?;
+        let mode = ss.ss_flags & !SS_AUTODISARM;
+        if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+            return_errno!(EINVAL);
+        }
+        if on_stack {
+            return_errno!(EPERM);
+        }
+        if mode == SS_DISABLE {
+            ss = StackT { ss_flags: SS_DISABLE, ..Default::default() };
+        } else {
+            if ss.ss_size < MINSIGSTKSZ {
+                return_errno!(ENOMEM);
+            }
+            ss.ss_flags &= SS_AUTODISARM;
+        }
+        t.altstack = ss;
+    }
+    Ok(0)
+}
+
+/// Longest single argument or environment string (MAX_ARG_STRLEN).
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+/// Total size of argv and envp accepted.
+const MAX_ARGS_TOTAL: usize = 2 << 20;
+
+fn read_strings(t: &Task, mut addr: u64, total: &mut usize) -> KResult<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let p: u64 = t.mm.read_val(addr)?;
+        if p == 0 {
+            return Ok(out);
+        }
+        let s = t.mm.copy_in_cstr(p, MAX_ARG_STRLEN).map_err(|e| {
+            if e.errno == kernel_abi::Errno::ENAMETOOLONG {
+                errno!(E2BIG)
+            } else {
+                e
+            }
+        })?;
+        *total += s.len() + 1 + 8;
+        if *total > MAX_ARGS_TOTAL {
+            return_errno!(E2BIG);
+        }
+        out.push(s);
+        addr = addr.checked_add(8).ok_or(errno!(EFAULT))?;
+    }
+}
+
+pub(crate) fn sys_execve(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let path = t.read_path(a[0])?;
+    let mut total = 0;
+    let argv = read_strings(t, a[1], &mut total)?;
+    let envp = read_strings(t, a[2], &mut total)?;
+    t.exec(&path, argv, envp)?;
+    Ok(0)
+}
+
+const FUTEX_WAIT: u32 = 0;
+const FUTEX_WAKE: u32 = 1;
+const FUTEX_WAIT_BITSET: u32 = 9;
+const FUTEX_WAKE_BITSET: u32 = 10;
+const FUTEX_PRIVATE_FLAG: u32 = 128;
+const FUTEX_CLOCK_REALTIME: u32 = 256;
+
+/// futex(2) for a single-threaded process: there is never another waiter, so WAKE wakes
+/// nobody and WAIT can only time out (or fail its value check). The process issue adds
+/// real wait queues.
+pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let op = a[1] as u32;
+    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    let uaddr = a[0];
+    if uaddr % 4 != 0 {
+        return_errno!(EINVAL);
+    }
+    match cmd {
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            if cmd == FUTEX_WAKE_BITSET && a[5] as u32 == 0 {
+                return_errno!(EINVAL);
+            }
+            Ok(0)
+        }
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            if cmd == FUTEX_WAIT_BITSET && a[5] as u32 == 0 {
+                return_errno!(EINVAL);
+            }
+            let cur: u32 = t.mm.read_val(uaddr)?;
+            if cur != a[2] as u32 {
+                return_errno!(EAGAIN);
+            }
+            if a[3] == 0 {
+                t.kernel
+                    .log_once(kernel_abi::nr::FUTEX, "FUTEX_WAIT with no other thread and no timeout never returns");
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+            }
+            let ts: Timespec = t.mm.read_val(a[3])?;
+            let mut d = valid_ts(&ts)?;
+            if cmd == FUTEX_WAIT_BITSET {
+                // Absolute timeout on CLOCK_MONOTONIC (or REALTIME with the flag).
+                let clock = if op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
+                let now = host_clock(clock)?;
+                d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
+            }
+            std::thread::sleep(d);
+            return_errno!(ETIMEDOUT)
+        }
+        _ => {
+            t.kernel.log_once(kernel_abi::nr::FUTEX, "futex operation not supported yet: ENOSYS");
+            return_errno!(ENOSYS)
+        }
+    }
+}
+
+/// Deliver a signal sent to the task itself (kill/tkill/tgkill of the caller): handlers
+/// are not run in this milestone, so a caught or default-fatal signal ends the process,
+/// an ignored one is dropped.
+fn signal_self(t: &mut Task, sig: u64) -> KResult<u64> {
+    if sig > u64::from(NSIG) {
+        return_errno!(EINVAL);
+    }
+    if sig == 0 {
+        return Ok(0);
+    }
+    let sig = sig as u32;
+    let act = t.sigactions[(sig - 1) as usize].handler;
+    let default_ignored = matches!(sig, SIGCHLD | SIGURG | SIGWINCH | SIGCONT);
+    if (act == SIG_IGN || (act == SIG_DFL && default_ignored)) && sig != SIGKILL && sig != SIGSTOP {
+        return Ok(0);
+    }
+    if t.sigmask & (1 << (sig - 1)) != 0 && sig != SIGKILL && sig != SIGSTOP {
+        t.kernel.log_once(kernel_abi::nr::KILL, "blocked signals are not queued yet; dropped");
+        return Ok(0);
+    }
+    if act != SIG_DFL {
+        t.kernel.log_once(kernel_abi::nr::KILL, "signal handlers are not run yet; the signal ends the process");
+    }
+    if matches!(sig, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
+        t.kernel.log_once(kernel_abi::nr::KILL, "job-control stops are not supported yet; ignored");
+        return Ok(0);
+    }
+    t.exit = Some(ExitStatus::Signal(sig as i32));
+    Ok(0)
+}
+
+pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = a[0] as i32;
+    if pid == t.tid || pid == 0 || pid == -1 || pid == -t.tid {
+        return signal_self(t, a[1]);
+    }
+    if a[1] > u64::from(NSIG) {
+        return_errno!(EINVAL);
+    }
+    return_errno!(ESRCH)
+}
+
+pub(crate) fn sys_tkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if (a[0] as i32) <= 0 {
+        return_errno!(EINVAL);
+    }
+    if a[0] as i32 != t.tid {
+        return_errno!(ESRCH);
+    }
+    signal_self(t, a[1])
+}
+
+pub(crate) fn sys_tgkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if (a[0] as i32) <= 0 || (a[1] as i32) <= 0 {
+        return_errno!(EINVAL);
+    }
+    if a[0] as i32 != t.tid || a[1] as i32 != t.tid {
+        return_errno!(ESRCH);
+    }
+    signal_self(t, a[2])
+}

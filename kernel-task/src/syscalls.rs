@@ -1,0 +1,164 @@
+//! The x86_64 system call table, as data: each entry names its handler and how complete
+//! it is. The same table feeds dispatch, `--strace` and the compatibility report.
+
+use kernel_abi::nr;
+use kernel_abi::{Errno, KResult};
+
+use crate::task::Task;
+use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm};
+
+/// A handler: the task and the six raw arguments; the result goes to `rax`.
+pub type Handler = fn(&mut Task, [u64; 6]) -> KResult<u64>;
+
+/// How completely a call is implemented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    /// Linux's behaviour, errors included.
+    Full,
+    /// Implemented with the stated gap.
+    Partial(&'static str),
+}
+
+macro_rules! table {
+    ($($nr:ident => $h:path, $s:expr;)*) => {
+        /// The handler and support level of call `n`, if implemented.
+        pub fn lookup(n: u64) -> Option<(Handler, Support)> {
+            match n {
+                $(nr::$nr => Some(($h as Handler, $s)),)*
+                _ => None,
+            }
+        }
+
+        /// Every implemented call with its support level, for reports.
+        pub static IMPLEMENTED: &[(u64, Support)] = &[$((nr::$nr, $s)),*];
+    };
+}
+
+use Support::{Full, Partial};
+
+table! {
+    READ => f::sys_read, Full;
+    WRITE => f::sys_write, Full;
+    READV => f::sys_readv, Full;
+    WRITEV => f::sys_writev, Full;
+    PREAD64 => f::sys_pread64, Full;
+    PWRITE64 => f::sys_pwrite64, Full;
+    OPEN => f::sys_open, Partial("read-only host root: creation gives EROFS");
+    OPENAT => f::sys_openat, Partial("read-only host root: creation gives EROFS");
+    CREAT => f::sys_creat, Partial("read-only host root: always EROFS or an existing-file error");
+    CLOSE => f::sys_close, Full;
+    FSTAT => f::sys_fstat, Full;
+    STAT => f::sys_stat, Full;
+    LSTAT => f::sys_lstat, Full;
+    NEWFSTATAT => f::sys_newfstatat, Full;
+    STATX => f::sys_statx, Partial("no btime, no mount id");
+    LSEEK => f::sys_lseek, Full;
+    ACCESS => f::sys_access, Full;
+    FACCESSAT => f::sys_faccessat, Full;
+    FACCESSAT2 => f::sys_faccessat2, Full;
+    READLINK => f::sys_readlink, Full;
+    READLINKAT => f::sys_readlinkat, Full;
+    GETCWD => f::sys_getcwd, Full;
+    CHDIR => f::sys_chdir, Full;
+    FCHDIR => f::sys_fchdir, Full;
+    GETDENTS64 => f::sys_getdents64, Full;
+    FCNTL => f::sys_fcntl, Partial("descriptor and status flags only; locks and pipe sizes come with the VFS issue");
+    DUP => f::sys_dup, Full;
+    DUP2 => f::sys_dup2, Full;
+    DUP3 => f::sys_dup3, Full;
+    IOCTL => f::sys_ioctl, Partial("FIOCLEX, FIONCLEX, FIONBIO, and TCGETS/TIOCGWINSZ on host terminals");
+    UMASK => f::sys_umask, Full;
+    MMAP => mm::sys_mmap, Full;
+    MUNMAP => mm::sys_munmap, Full;
+    MPROTECT => mm::sys_mprotect, Full;
+    MREMAP => mm::sys_mremap, Partial("old_size 0 (duplicating a shared mapping) is EINVAL");
+    BRK => mm::sys_brk, Full;
+    MADVISE => mm::sys_madvise, Partial("MADV_REMOVE is EOPNOTSUPP; other hints are accepted");
+    MINCORE => mm::sys_mincore, Full;
+    MSYNC => mm::sys_msync, Partial("nothing to write back: host files are read-only");
+    MLOCK => mm::sys_mlock, Full;
+    MLOCK2 => mm::sys_mlock2, Full;
+    MUNLOCK => mm::sys_munlock, Full;
+    MLOCKALL => mm::sys_mlockall, Full;
+    MUNLOCKALL => mm::sys_munlockall, Full;
+    ARCH_PRCTL => m::sys_arch_prctl, Partial("FS/GS base and CPUID queries");
+    SET_TID_ADDRESS => m::sys_set_tid_address, Full;
+    SET_ROBUST_LIST => m::sys_set_robust_list, Partial("recorded; list walked on thread death with the process issue");
+    RSEQ => m::sys_rseq, Partial("not supported: ENOSYS, as on kernels without rseq");
+    PRLIMIT64 => m::sys_prlimit64, Full;
+    GETRLIMIT => m::sys_getrlimit, Full;
+    SETRLIMIT => m::sys_setrlimit, Full;
+    GETRANDOM => m::sys_getrandom, Full;
+    UNAME => m::sys_uname, Full;
+    GETPID => m::sys_getpid, Full;
+    GETPPID => m::sys_getppid, Full;
+    GETTID => m::sys_gettid, Full;
+    GETUID => m::sys_getuid, Full;
+    GETEUID => m::sys_geteuid, Full;
+    GETGID => m::sys_getgid, Full;
+    GETEGID => m::sys_getegid, Full;
+    GETRESUID => m::sys_getresuid, Full;
+    GETRESGID => m::sys_getresgid, Full;
+    GETGROUPS => m::sys_getgroups, Full;
+    CLOCK_GETTIME => m::sys_clock_gettime, Partial("CPU-time clocks of other processes are EINVAL");
+    CLOCK_GETRES => m::sys_clock_getres, Full;
+    GETTIMEOFDAY => m::sys_gettimeofday, Full;
+    TIME => m::sys_time, Full;
+    NANOSLEEP => m::sys_nanosleep, Partial("not interruptible by signals yet");
+    CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("not interruptible by signals yet");
+    EXIT => m::sys_exit, Partial("single-threaded: ends the thread group");
+    EXIT_GROUP => m::sys_exit_group, Full;
+    SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;
+    SCHED_YIELD => m::sys_sched_yield, Full;
+    SYSINFO => m::sys_sysinfo, Full;
+    RT_SIGACTION => m::sys_rt_sigaction, Partial("bookkeeping only; handlers run with the process issue");
+    RT_SIGPROCMASK => m::sys_rt_sigprocmask, Full;
+    SIGALTSTACK => m::sys_sigaltstack, Full;
+    FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT only times out; other ops ENOSYS");
+    KILL => m::sys_kill, Partial("only the caller itself; handlers are not run yet");
+    TKILL => m::sys_tkill, Partial("only the caller itself; handlers are not run yet");
+    TGKILL => m::sys_tgkill, Partial("only the caller itself; handlers are not run yet");
+    EXECVE => m::sys_execve, Partial("ELF only (#! scripts give ENOEXEC); single-threaded");
+}
+
+/// Handle the system call the task's registers describe.
+pub(crate) fn dispatch(t: &mut Task) {
+    let n = t.regs.orig_rax;
+    let args = t.regs.syscall_args();
+    let early = t.kernel.strace && strace::prints_before(n);
+    if early {
+        strace::before(t, n, &args);
+    }
+    let res = match lookup(n) {
+        Some((h, _)) => h(t, args),
+        None => {
+            t.kernel.log_once(n, "not implemented: ENOSYS");
+            Err(Errno::ENOSYS.into())
+        }
+    };
+    if t.kernel.strace {
+        strace::after(t, n, &args, &res, early);
+    }
+    if t.exit.is_none() {
+        t.regs.rax = match res {
+            Ok(v) => v,
+            Err(e) => e.errno.to_return(),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        for (n, _) in IMPLEMENTED {
+            assert!(kernel_abi::syscall_name(*n).is_some());
+            assert!(lookup(*n).is_some());
+        }
+        assert!(lookup(nr::FORK).is_none());
+        let mut seen = std::collections::HashSet::new();
+        assert!(IMPLEMENTED.iter().all(|(n, _)| seen.insert(*n)), "duplicate entries");
+    }
+}

@@ -1,0 +1,337 @@
+//! Kernel, tasks and the run loop.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use kernel_abi::flags::mman::*;
+use kernel_abi::flags::open::*;
+use kernel_abi::flags::rlimit::*;
+use kernel_abi::flags::signal::*;
+use kernel_abi::{errno, page_up, return_errno, KResult, KernelSigaction, PtRegs, Rlimit, StackT, PAGE_SIZE};
+use kernel_fs::{path, Dentry, FdTable, File};
+use kernel_mm::vma::VmaName;
+use kernel_mm::{FaultError, MemoryFile, MemoryManager, MmLimits, MmapArgs};
+use platform::{Context, Event, Platform};
+
+use crate::loader::{self, CpuAux, IdAux, Random};
+
+/// How a task's thread group ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// exit/exit_group with this status (0..=255).
+    Code(i32),
+    /// Killed by this signal.
+    Signal(i32),
+}
+
+impl ExitStatus {
+    /// The shell-style status: the code, or 128 + signal.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Code(c) => c & 0xff,
+            ExitStatus::Signal(s) => 128 + s,
+        }
+    }
+}
+
+/// What the kernel is made of.
+pub struct KernelConfig {
+    /// The platform.
+    pub platform: Arc<dyn Platform>,
+    /// The memory file.
+    pub memory: Arc<MemoryFile>,
+    /// The root of the sandbox's file tree.
+    pub root: Arc<Dentry>,
+    /// Hostname (UTS nodename).
+    pub hostname: String,
+    /// Print every system call like strace.
+    pub strace: bool,
+}
+
+/// The sandbox's kernel: shared by every task.
+pub struct Kernel {
+    pub(crate) platform: Arc<dyn Platform>,
+    pub(crate) mf: Arc<MemoryFile>,
+    pub(crate) root: Arc<Dentry>,
+    pub(crate) hostname: String,
+    pub(crate) strace: bool,
+    pub(crate) boot: Instant,
+    logged: Mutex<HashSet<(u64, &'static str)>>,
+}
+
+impl Kernel {
+    /// A kernel from its parts.
+    pub fn new(c: KernelConfig) -> Arc<Kernel> {
+        Arc::new(Kernel {
+            platform: c.platform,
+            mf: c.memory,
+            root: c.root,
+            hostname: c.hostname,
+            strace: c.strace,
+            boot: Instant::now(),
+            logged: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Log `what` about syscall `nr` once per sandbox (unimplemented calls and flags).
+    pub(crate) fn log_once(&self, nr: u64, what: &'static str) {
+        let mut l = self.logged.lock().unwrap_or_else(|e| e.into_inner());
+        if l.insert((nr, what)) {
+            let name = kernel_abi::syscall_name(nr).unwrap_or("?");
+            log::warn!("syscall {nr} ({name}): {what}");
+        }
+    }
+}
+
+/// Credentials of a task.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Creds {
+    pub uid: u32,
+    pub euid: u32,
+    pub suid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub sgid: u32,
+    pub groups: Vec<u32>,
+}
+
+/// A thread of execution in the sandbox.
+pub struct Task {
+    pub(crate) kernel: Arc<Kernel>,
+    pub(crate) tid: i32,
+    pub(crate) ppid: i32,
+    pub(crate) mm: Arc<MemoryManager>,
+    pub(crate) ctx: Box<dyn Context>,
+    pub(crate) regs: PtRegs,
+    pub(crate) fds: FdTable,
+    pub(crate) cwd: Arc<Dentry>,
+    pub(crate) umask: u32,
+    pub(crate) creds: Creds,
+    pub(crate) rlimits: [Rlimit; RLIM_NLIMITS as usize],
+    pub(crate) sigactions: [KernelSigaction; NSIG as usize],
+    pub(crate) sigmask: u64,
+    pub(crate) altstack: StackT,
+    pub(crate) clear_child_tid: u64,
+    pub(crate) robust_list: (u64, u64),
+    pub(crate) exit: Option<ExitStatus>,
+    pub(crate) rng: HostRandom,
+}
+
+/// ASLR randomness from the host.
+pub(crate) struct HostRandom;
+
+impl Random for HostRandom {
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        if kernel_fs::dev::fill_random(&mut b).is_err() {
+            return 0;
+        }
+        u64::from_le_bytes(b)
+    }
+}
+
+fn default_rlimits() -> [Rlimit; RLIM_NLIMITS as usize] {
+    let inf = Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY };
+    let mut r = [inf; RLIM_NLIMITS as usize];
+    r[RLIMIT_STACK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: RLIM_INFINITY };
+    r[RLIMIT_CORE as usize] = Rlimit { rlim_cur: 0, rlim_max: RLIM_INFINITY };
+    r[RLIMIT_NOFILE as usize] = Rlimit { rlim_cur: 1024, rlim_max: 1 << 20 };
+    r[RLIMIT_MEMLOCK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: 8 << 20 };
+    r[RLIMIT_NPROC as usize] = Rlimit { rlim_cur: 1 << 16, rlim_max: 1 << 16 };
+    r[RLIMIT_SIGPENDING as usize] = Rlimit { rlim_cur: 1 << 16, rlim_max: 1 << 16 };
+    r[RLIMIT_MSGQUEUE as usize] = Rlimit { rlim_cur: 819_200, rlim_max: 819_200 };
+    r[RLIMIT_NICE as usize] = Rlimit { rlim_cur: 0, rlim_max: 0 };
+    r[RLIMIT_RTPRIO as usize] = Rlimit { rlim_cur: 0, rlim_max: 0 };
+    r
+}
+
+fn host_auxv(key: u64, default: u64) -> u64 {
+    // getauxval is a read of the Sentry's own auxv.
+    let v = host_getauxval(key);
+    if v == 0 {
+        default
+    } else {
+        v
+    }
+}
+
+#[allow(unsafe_code)]
+fn host_getauxval(key: u64) -> u64 {
+    // SAFETY: getauxval only reads the process's auxiliary vector.
+    unsafe { libc::getauxval(key) }
+}
+
+impl Task {
+    /// The first task of a sandbox: `argv[0]` is executed (resolved by `path` in the
+    /// sandbox) with `stdio` as fds 0-2, uid/gid from `ids`, in `cwd`.
+    pub fn new_init(kernel: Arc<Kernel>, stdio: [Arc<File>; 3], cwd: Arc<Dentry>, ids: (u32, u32)) -> KResult<Task> {
+        let mut fds = FdTable::new();
+        for f in stdio {
+            fds.insert(f, false, 0, 3)?;
+        }
+        let space = kernel.platform.new_address_space().map_err(|e| {
+            log::error!("creating the address space: {e}");
+            errno!(ENOMEM)
+        })?;
+        let ctx = kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
+        let p = &kernel.platform;
+        let mm = Arc::new(MemoryManager::new(kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()));
+        let (uid, gid) = ids;
+        Ok(Task {
+            kernel,
+            tid: 1,
+            ppid: 0,
+            mm,
+            ctx,
+            regs: PtRegs::default(),
+            fds,
+            cwd,
+            umask: 0o022,
+            creds: Creds { uid, euid: uid, suid: uid, gid, egid: gid, sgid: gid, groups: vec![] },
+            rlimits: default_rlimits(),
+            sigactions: [KernelSigaction::default(); NSIG as usize],
+            sigmask: 0,
+            altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            exit: None,
+            rng: HostRandom,
+        })
+    }
+
+    pub(crate) fn mm_limits(&self) -> MmLimits {
+        let r = |i: u32| self.rlimits[i as usize].rlim_cur;
+        MmLimits {
+            address_space: r(RLIMIT_AS),
+            data: r(RLIMIT_DATA),
+            stack: r(RLIMIT_STACK),
+            memlock: r(RLIMIT_MEMLOCK),
+        }
+    }
+
+    /// Resolve a path for the task (relative to its cwd).
+    pub(crate) fn lookup(&self, p: &[u8], follow: bool) -> KResult<Arc<Dentry>> {
+        path::resolve(&self.kernel.root, &self.cwd, p, follow)
+    }
+
+    /// Replace the task's program with the executable at `path` (execve without the
+    /// process parts; the caller has resolved nothing yet).
+    pub fn exec(&mut self, filename: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<()> {
+        let d = self.lookup(filename, true)?;
+        if d.is_dir() {
+            return_errno!(EACCES);
+        }
+        if d.mode() & 0o111 == 0 {
+            return_errno!(EACCES);
+        }
+        let file = d.open(O_RDONLY)?;
+        // A fresh address space; the old one (and its stub) goes when replaced.
+        let space = self.kernel.platform.new_address_space().map_err(|e| {
+            log::error!("creating the address space: {e}");
+            errno!(ENOMEM)
+        })?;
+        let p = &self.kernel.platform;
+        let mm =
+            Arc::new(MemoryManager::new(self.kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()));
+        mm.set_limits(self.mm_limits());
+        // Stack top and mmap base, randomized.
+        let stack_rlimit = self.rlimits[RLIMIT_STACK as usize].rlim_cur.clamp(128 << 10, 1 << 30);
+        let max = mm.max_address();
+        let stack_top = max - (self.rng.next_u64() % (1 << 20)) * PAGE_SIZE - PAGE_SIZE;
+        let gap = stack_rlimit.max(128 << 20) + (1 << 20);
+        mm.set_mmap_base(stack_top - gap - (self.rng.next_u64() % (1 << 24)) * PAGE_SIZE);
+        let root = self.kernel.root.clone();
+        let cwd = self.cwd.clone();
+        let image = loader::load(
+            &mm,
+            &file,
+            &mut |interp| path::resolve(&root, &cwd, interp, true)?.open(O_RDONLY),
+            &mut self.rng,
+        )?;
+        mm.set_brk_start(page_up(image.brk_start).ok_or(errno!(ENOMEM))?);
+        let stack_prot = PROT_READ | PROT_WRITE | if image.exec_stack { PROT_EXEC } else { 0 };
+        let stack_len = 33 * PAGE_SIZE;
+        let mut sargs =
+            MmapArgs::anon(stack_top - stack_len, stack_len, stack_prot, MAP_PRIVATE | MAP_FIXED | MAP_GROWSDOWN);
+        sargs.name = VmaName::Stack;
+        mm.mmap(sargs)?;
+        let mut random = [0u8; 16];
+        kernel_fs::dev::fill_random(&mut random)?;
+        let cpu = CpuAux {
+            hwcap: host_auxv(kernel_abi::flags::auxv::AT_HWCAP, 0),
+            hwcap2: host_auxv(kernel_abi::flags::auxv::AT_HWCAP2, 0),
+            minsigstksz: host_auxv(kernel_abi::flags::auxv::AT_MINSIGSTKSZ, MINSIGSTKSZ),
+        };
+        let c = &self.creds;
+        let ids = IdAux { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid };
+        log::debug!("exec {}: {image:x?}", String::from_utf8_lossy(filename));
+        let sp = loader::build_stack(&mm, stack_top, &image, filename, &argv, &envp, cpu, ids, random)?;
+        // Point of no return.
+        self.mm = mm;
+        self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
+        self.fds.close_on_exec();
+        for a in self.sigactions.iter_mut() {
+            if a.handler != SIG_IGN {
+                *a = KernelSigaction::default();
+            }
+        }
+        self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
+        self.clear_child_tid = 0;
+        self.robust_list = (0, 0);
+        self.regs = PtRegs { rip: image.entry, rsp: sp, cs: 0x33, ss: 0x2b, eflags: 0x202, ..Default::default() };
+        // A fresh FP state (x87 control word 0x37f, MXCSR 0x1f80) comes with the new stub.
+        Ok(())
+    }
+
+    /// Run until the task's thread group exits.
+    pub fn run(&mut self) -> ExitStatus {
+        loop {
+            let space = self.mm.address_space().clone();
+            let event = match self.ctx.switch(&*space, &mut self.regs) {
+                Ok(e) => e,
+                Err(e) => {
+                    log::error!("task {}: platform failure: {e}", self.tid);
+                    return ExitStatus::Signal(SIGKILL as i32);
+                }
+            };
+            match event {
+                Event::Syscall => crate::syscalls::dispatch(self),
+                Event::Fault { addr, access, .. } => match self.mm.handle_fault(addr, access) {
+                    Ok(()) => {}
+                    Err(FaultError::Segv(code)) => self.force_signal(SIGSEGV, code, addr),
+                    Err(FaultError::Bus) => self.force_signal(SIGBUS, kernel_abi::flags::signal::BUS_ADRERR, addr),
+                    Err(FaultError::Fatal(e)) => {
+                        log::error!("task {}: fault at {addr:#x} unrecoverable: {e}", self.tid);
+                        self.exit = Some(ExitStatus::Signal(SIGKILL as i32));
+                    }
+                },
+                Event::Signal { signo, code, addr } => self.force_signal(signo as u32, code, addr),
+                Event::Interrupted => {}
+            }
+            if let Some(status) = self.exit {
+                return status;
+            }
+        }
+    }
+
+    /// A synchronous signal caused by the task's own instruction.
+    fn force_signal(&mut self, sig: u32, code: i32, addr: u64) {
+        let act = self.sigactions.get(sig as usize - 1).map(|a| a.handler).unwrap_or(SIG_DFL);
+        if act != SIG_DFL && act != SIG_IGN {
+            // Handler frames are built by the signal-delivery work of the process issue.
+            self.kernel.log_once(0, "signal handlers are not delivered yet; the default action applies");
+        }
+        log::debug!(
+            "task {}: {} (code {code}) at {addr:#x}, rip {:#x}",
+            self.tid,
+            kernel_abi::flags::signal::name(sig),
+            self.regs.rip
+        );
+        if self.kernel.strace {
+            eprintln!("--- {} {{si_code={code}, si_addr={addr:#x}}} ---", kernel_abi::flags::signal::name(sig));
+            eprintln!("+++ killed by {} +++", kernel_abi::flags::signal::name(sig));
+        }
+        self.exit = Some(ExitStatus::Signal(sig as i32));
+    }
+}
