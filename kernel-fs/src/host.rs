@@ -189,6 +189,21 @@ impl FileOps for HostFile {
         check_len(r as isize)
     }
 
+    fn ioctl(&self, cmd: u64, arg: u64, mm: &kernel_mm::MemoryManager) -> KResult<u64> {
+        if cmd != kernel_abi::flags::ioctl::FIONREAD {
+            return_errno!(ENOTTY);
+        }
+        let st = fstat(self.fd.as_raw_fd())?;
+        if st.st_mode & S_IFMT != S_IFREG {
+            return_errno!(ENOTTY);
+        }
+        // SAFETY: lseek(0, SEEK_CUR) only reads our own descriptor's offset.
+        let pos = unsafe { libc::lseek(self.fd.as_raw_fd(), 0, libc::SEEK_CUR) };
+        let avail = (st.st_size - pos.max(0)).clamp(0, i32::MAX as i64) as i32;
+        mm.write_val(arg, &avail)?;
+        Ok(0)
+    }
+
     fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
         if fstat(self.fd.as_raw_fd())?.st_mode & S_IFMT != S_IFREG {
             return_errno!(ENODEV);

@@ -378,8 +378,20 @@ impl MemoryManager {
                 return Ok(());
             }
         }
-        let win_start = page_down(page & !(FAULT_AROUND_PAGES * P - 1)).max(vma.start);
-        let win_end = (win_start + FAULT_AROUND_PAGES * P).min(vma.end);
+        // File pages: an aligned window (like Linux mapping what the page cache holds).
+        // Anonymous pages: one page, unless the page below is already there, which marks
+        // a sequential touch; then the window runs forward from the fault. Sparse touches
+        // so stay exact for mincore, and a sequential sweep faults once per window.
+        let (win_start, win_end) = match vma.backing {
+            Backing::Object { .. } => {
+                let s = (page & !(FAULT_AROUND_PAGES * P - 1)).max(vma.start);
+                (s, (s + FAULT_AROUND_PAGES * P).min(vma.end))
+            }
+            Backing::Anon if page > vma.start && st.ptes.contains_key(&(page - P)) => {
+                (page, (page + FAULT_AROUND_PAGES * P).min(vma.end))
+            }
+            Backing::Anon => (page, page + P),
+        };
         self.populate_range(&mut st, &vma, win_start, win_end, Some(page))?;
         self.map_present(&mut st, &vma, win_start, win_end).map_err(FaultError::Fatal)
     }
@@ -702,7 +714,7 @@ impl MemoryManager {
         if len == 0 {
             return Ok(());
         }
-        let mut end = addr.checked_add(len).and_then(page_up).ok_or(errno!(ENOMEM))?;
+        let end = addr.checked_add(len).and_then(page_up).ok_or(errno!(ENOMEM))?;
         let mut start = addr;
         let mut st = self.lock();
         if prot & PROT_GROWSUP != 0 {
@@ -714,7 +726,9 @@ impl MemoryManager {
                 _ => return_errno!(EINVAL),
             }
         }
-        end = end.min(self.max_addr.max(start));
+        if end > self.max_addr {
+            return_errno!(ENOMEM);
+        }
         if !st.vmas.is_covered(start, end) {
             return_errno!(ENOMEM);
         }
@@ -783,7 +797,7 @@ impl MemoryManager {
         }
         let old_len = page_up(old_len).ok_or(errno!(EINVAL))?;
         let new_len = page_up(new_len).ok_or(errno!(EINVAL))?;
-        if new_len == 0 {
+        if new_len == 0 || new_len > self.max_addr {
             return_errno!(EINVAL);
         }
         if flags & MREMAP_DONTUNMAP != 0 && old_len != new_len {

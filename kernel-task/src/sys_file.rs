@@ -103,10 +103,10 @@ pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_pread64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let f = t.file(a[0])?;
     if (a[3] as i64) < 0 {
         return_errno!(EINVAL);
     }
+    let f = t.file(a[0])?;
     let len = io_len(a[2]);
     if !t.mm.check_access(a[1], len, PROT_WRITE) {
         return_errno!(EFAULT);
@@ -118,10 +118,10 @@ pub(crate) fn sys_pread64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_pwrite64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let f = t.file(a[0])?;
     if (a[3] as i64) < 0 {
         return_errno!(EINVAL);
     }
+    let f = t.file(a[0])?;
     let mut buf = vec![0u8; io_len(a[2]) as usize];
     t.mm.copy_in(a[1], &mut buf)?;
     Ok(f.pwrite(&buf, a[3])? as u64)
@@ -154,23 +154,28 @@ pub(crate) fn sys_readv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let mut buf = vec![0u8; total as usize];
     let n = f.read(&mut buf)?;
-    let mut done = 0;
-    for iov in &iovs {
-        if done >= n {
-            break;
-        }
-        let k = (iov.iov_len as usize).min(n - done);
-        t.mm.copy_out(iov.iov_base, &buf[done..done + k])?;
-        done += k;
-    }
+    scatter(t, &iovs, &buf[..n])?;
     Ok(n as u64)
 }
 
-pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let f = t.file(a[0])?;
-    let iovs = read_iovecs(t, a[1], a[2])?;
+/// Scatter `buf` into the iovecs.
+fn scatter(t: &Task, iovs: &[Iovec], buf: &[u8]) -> KResult<()> {
+    let mut done = 0;
+    for iov in iovs {
+        if done >= buf.len() {
+            break;
+        }
+        let k = (iov.iov_len as usize).min(buf.len() - done);
+        t.mm.copy_out(iov.iov_base, &buf[done..done + k])?;
+        done += k;
+    }
+    Ok(())
+}
+
+/// Gather the iovecs into one buffer (at most one chunk).
+fn gather(t: &Task, iovs: &[Iovec]) -> KResult<Vec<u8>> {
     let mut buf = Vec::new();
-    for iov in &iovs {
+    for iov in iovs {
         let k = iov.iov_len.min(CHUNK - buf.len() as u64) as usize;
         let start = buf.len();
         buf.resize(start + k, 0);
@@ -179,6 +184,74 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             break;
         }
     }
+    Ok(buf)
+}
+
+/// preadv2 flags Linux defines (RWF_HIPRI, DSYNC, SYNC, NOWAIT, APPEND).
+const RWF_SUPPORTED: u64 = 0x1f;
+
+fn positioned_offset(off: u64, flags: u64) -> KResult<Option<u64>> {
+    if flags & !RWF_SUPPORTED != 0 {
+        return_errno!(EOPNOTSUPP);
+    }
+    match off as i64 {
+        -1 => Ok(None),
+        o if o < 0 => return_errno!(EINVAL),
+        o => Ok(Some(o as u64)),
+    }
+}
+
+fn do_preadv(t: &mut Task, a: [u64; 6], off: Option<u64>) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let iovs = read_iovecs(t, a[1], a[2])?;
+    let total = io_len(iovs.iter().map(|i| i.iov_len).sum());
+    let mut buf = vec![0u8; total as usize];
+    let n = match off {
+        Some(o) => f.pread(&mut buf, o)?,
+        None => f.read(&mut buf)?,
+    };
+    scatter(t, &iovs, &buf[..n])?;
+    Ok(n as u64)
+}
+
+fn do_pwritev(t: &mut Task, a: [u64; 6], off: Option<u64>) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let iovs = read_iovecs(t, a[1], a[2])?;
+    let buf = gather(t, &iovs)?;
+    Ok(match off {
+        Some(o) => f.pwrite(&buf, o)?,
+        None => f.write(&buf)?,
+    } as u64)
+}
+
+pub(crate) fn sys_preadv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if (a[3] as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    do_preadv(t, a, Some(a[3]))
+}
+
+pub(crate) fn sys_pwritev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if (a[3] as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    do_pwritev(t, a, Some(a[3]))
+}
+
+pub(crate) fn sys_preadv2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let off = positioned_offset(a[3], a[5])?;
+    do_preadv(t, a, off)
+}
+
+pub(crate) fn sys_pwritev2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let off = positioned_offset(a[3], a[5])?;
+    do_pwritev(t, a, off)
+}
+
+pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    let iovs = read_iovecs(t, a[1], a[2])?;
+    let buf = gather(t, &iovs)?;
     Ok(f.write(&buf)? as u64)
 }
 
@@ -205,6 +278,9 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64>
     };
     if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
         return_errno!(EEXIST);
+    }
+    if flags & O_DIRECTORY != 0 && !d.is_dir() {
+        return_errno!(ENOTDIR);
     }
     if d.is_symlink() && flags & O_PATH == 0 {
         return_errno!(ELOOP);
@@ -352,14 +428,22 @@ pub(crate) fn sys_faccessat2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 fn do_readlink(t: &mut Task, dirfd: u64, path: u64, buf: u64, size: u64) -> KResult<u64> {
-    if (size as i64) <= 0 {
+    if (size as i32) <= 0 {
         return_errno!(EINVAL);
     }
     let p = t.read_path(path)?;
-    let target = match t.lookup_at(dirfd, &p, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)? {
-        Target::Dentry(d) => d.readlink()?,
-        Target::File(_) => return_errno!(ENOENT),
+    if p.is_empty() && dirfd as i32 == AT_FDCWD {
+        return_errno!(ENOENT);
+    }
+    let d = match t.lookup_at(dirfd, &p, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)? {
+        Target::Dentry(d) => d,
+        Target::File(f) => f.dentry().cloned().ok_or(errno!(ENOENT))?,
     };
+    // An empty path names the fd itself, which must then be a symlink.
+    if p.is_empty() && !d.is_symlink() {
+        return_errno!(ENOENT);
+    }
+    let target = d.readlink()?;
     let n = target.len().min(size as usize);
     t.mm.copy_out(buf, &target[..n])?;
     Ok(n as u64)
@@ -477,6 +561,9 @@ pub(crate) fn sys_dup3(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let fd = a[0] as i32;
     let f = t.fds.get(fd)?;
+    if f.flags() & O_PATH != 0 {
+        return_errno!(EBADF);
+    }
     match a[1] & 0xffff_ffff {
         FIOCLEX | FIONCLEX => {
             t.fds.set_cloexec(fd, a[1] & 0xffff_ffff == FIOCLEX)?;

@@ -344,8 +344,48 @@ pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     for c in 0..ncpu {
         mask[(c / 8) as usize] |= 1 << (c % 8);
     }
+    if let Some(m) = &t.affinity {
+        for (dst, src) in mask.iter_mut().zip(m) {
+            *dst &= *src;
+        }
+    }
     t.mm.copy_out(a[2], &mask)?;
     Ok(need)
+}
+
+/// sched_setaffinity(2): recorded and reported back; which host CPU runs the task stays
+/// the platform's choice (tracer and stub share one).
+pub(crate) fn sys_sched_setaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = a[0] as i32;
+    if pid != 0 && pid != t.tid {
+        return_errno!(ESRCH);
+    }
+    let len = (a[1] as usize).min(1024);
+    let mut user = vec![0u8; len];
+    t.mm.copy_in(a[2], &mut user)?;
+    let ncpu = host_cpus() as usize;
+    let mut mask = vec![0u8; ncpu.div_ceil(8)];
+    for c in 0..ncpu {
+        if user.get(c / 8).is_some_and(|b| b & (1 << (c % 8)) != 0) {
+            mask[c / 8] |= 1 << (c % 8);
+        }
+    }
+    if mask.iter().all(|&b| b == 0) {
+        return_errno!(EINVAL);
+    }
+    t.affinity = Some(mask);
+    Ok(0)
+}
+
+/// rt_sigpending(2): nothing is ever left pending in this milestone (signals sent to the
+/// task act at once), so the set is empty.
+pub(crate) fn sys_rt_sigpending(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[1] > 8 {
+        return_errno!(EINVAL);
+    }
+    let zero = [0u8; 8];
+    t.mm.copy_out(a[0], &zero[..a[1] as usize])?;
+    Ok(0)
 }
 
 #[allow(unsafe_code)]
@@ -364,7 +404,7 @@ pub(crate) fn sys_sysinfo(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         return_errno!(EFAULT);
     }
     let s = Sysinfo {
-        uptime: t.kernel.boot.elapsed().as_secs() as i64,
+        uptime: h.uptime,
         loads: [0; 3],
         totalram: h.totalram * u64::from(h.mem_unit),
         freeram: h.freeram * u64::from(h.mem_unit),
@@ -613,4 +653,39 @@ pub(crate) fn sys_tgkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         return_errno!(ESRCH);
     }
     signal_self(t, a[2])
+}
+
+pub(crate) fn sys_get_robust_list(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = a[0] as i32;
+    if pid != 0 && pid != t.tid {
+        return_errno!(ESRCH);
+    }
+    t.mm.write_val(a[1], &t.robust_list.0)?;
+    t.mm.write_val(a[2], &t.robust_list.1)?;
+    Ok(0)
+}
+
+#[allow(unsafe_code)]
+fn host_cpu() -> u32 {
+    // SAFETY: sched_getcpu has no preconditions.
+    let c = unsafe { libc::sched_getcpu() };
+    c.max(0) as u32
+}
+
+/// getcpu(2): the CPU the task runs on, within its affinity mask; one NUMA node.
+pub(crate) fn sys_getcpu(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let mut cpu = host_cpu();
+    if let Some(m) = &t.affinity {
+        let allowed = |c: u32| m.get((c / 8) as usize).is_some_and(|b| b & (1 << (c % 8)) != 0);
+        if !allowed(cpu) {
+            cpu = (0..(m.len() * 8) as u32).find(|&c| allowed(c)).unwrap_or(0);
+        }
+    }
+    if a[0] != 0 {
+        t.mm.write_val(a[0], &cpu)?;
+    }
+    if a[1] != 0 {
+        t.mm.write_val(a[1], &0u32)?;
+    }
+    Ok(0)
 }

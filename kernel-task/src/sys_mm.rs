@@ -25,8 +25,14 @@ pub(crate) fn sys_mmap(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         max_prot: PROT_READ | PROT_WRITE | PROT_EXEC,
         name: VmaName::None,
     };
+    if off % kernel_abi::PAGE_SIZE != 0 {
+        return_errno!(EINVAL);
+    }
     if flags & MAP_ANONYMOUS == 0 {
         let f = t.file(fd)?;
+        if f.flags() & kernel_abi::flags::open::O_PATH != 0 {
+            return_errno!(EBADF);
+        }
         if !f.readable() {
             return_errno!(EACCES);
         }

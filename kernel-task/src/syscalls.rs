@@ -43,6 +43,10 @@ table! {
     WRITEV => f::sys_writev, Full;
     PREAD64 => f::sys_pread64, Full;
     PWRITE64 => f::sys_pwrite64, Full;
+    PREADV => f::sys_preadv, Full;
+    PWRITEV => f::sys_pwritev, Full;
+    PREADV2 => f::sys_preadv2, Partial("RWF_* flags accepted without effect");
+    PWRITEV2 => f::sys_pwritev2, Partial("RWF_* flags accepted without effect");
     OPEN => f::sys_open, Partial("read-only host root: creation gives EROFS");
     OPENAT => f::sys_openat, Partial("read-only host root: creation gives EROFS");
     CREAT => f::sys_creat, Partial("read-only host root: always EROFS or an existing-file error");
@@ -84,6 +88,8 @@ table! {
     ARCH_PRCTL => m::sys_arch_prctl, Partial("FS/GS base and CPUID queries");
     SET_TID_ADDRESS => m::sys_set_tid_address, Full;
     SET_ROBUST_LIST => m::sys_set_robust_list, Partial("recorded; list walked on thread death with the process issue");
+    GET_ROBUST_LIST => m::sys_get_robust_list, Full;
+    GETCPU => m::sys_getcpu, Full;
     RSEQ => m::sys_rseq, Partial("not supported: ENOSYS, as on kernels without rseq");
     PRLIMIT64 => m::sys_prlimit64, Full;
     GETRLIMIT => m::sys_getrlimit, Full;
@@ -109,6 +115,8 @@ table! {
     EXIT => m::sys_exit, Partial("single-threaded: ends the thread group");
     EXIT_GROUP => m::sys_exit_group, Full;
     SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;
+    SCHED_SETAFFINITY => m::sys_sched_setaffinity, Partial("recorded and reported; host placement is the platform's");
+    RT_SIGPENDING => m::sys_rt_sigpending, Full;
     SCHED_YIELD => m::sys_sched_yield, Full;
     SYSINFO => m::sys_sysinfo, Full;
     RT_SIGACTION => m::sys_rt_sigaction, Partial("bookkeeping only; handlers run with the process issue");

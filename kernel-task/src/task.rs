@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use kernel_abi::flags::mman::*;
 use kernel_abi::flags::open::*;
@@ -56,7 +55,6 @@ pub struct Kernel {
     pub(crate) root: Arc<Dentry>,
     pub(crate) hostname: String,
     pub(crate) strace: bool,
-    pub(crate) boot: Instant,
     logged: Mutex<HashSet<(u64, &'static str)>>,
 }
 
@@ -69,7 +67,6 @@ impl Kernel {
             root: c.root,
             hostname: c.hostname,
             strace: c.strace,
-            boot: Instant::now(),
             logged: Mutex::new(HashSet::new()),
         })
     }
@@ -114,6 +111,8 @@ pub struct Task {
     pub(crate) altstack: StackT,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
+    /// sched_setaffinity's mask (advisory: the platform decides host placement).
+    pub(crate) affinity: Option<Vec<u8>>,
     pub(crate) exit: Option<ExitStatus>,
     pub(crate) rng: HostRandom,
 }
@@ -195,6 +194,7 @@ impl Task {
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,
             robust_list: (0, 0),
+            affinity: None,
             exit: None,
             rng: HostRandom,
         })

@@ -627,8 +627,9 @@ impl Context for PtraceContext {
     fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration> {
         let s =
             space.as_any().downcast_ref::<PtraceAddressSpace>().ok_or(Error::Invalid("not a ptrace address space"))?;
-        // The scheduler CPU clock of the stub thread: ((~tid) << 3) | CPUCLOCK_SCHED | PERTHREAD.
-        let clock = ((!s.pid) << 3) | 2 | 4;
+        // The scheduler CPU clock of the stub process: ((~pid) << 3) | CPUCLOCK_SCHED. (A
+        // per-thread clock of another process is refused by Linux.)
+        let clock = ((!s.pid) << 3) | 2;
         let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: `ts` is a valid out-pointer.
         if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {

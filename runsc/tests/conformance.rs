@@ -38,11 +38,7 @@ use std::time::{Duration, Instant};
 const ARGS: &[&str] = &["alpha", "two words", ""];
 
 /// The whole environment of every run, natively and under runsc.
-const ENV: &[(&str, &str)] = &[
-    ("CONF_GREETING", "hello"),
-    ("LC_ALL", "C"),
-    ("PATH", "/usr/bin:/bin"),
-];
+const ENV: &[(&str, &str)] = &[("CONF_GREETING", "hello"), ("LC_ALL", "C"), ("PATH", "/usr/bin:/bin")];
 
 /// At least this many programs must exist.
 const MIN_PROGRAMS: usize = 30;
@@ -75,10 +71,7 @@ impl Variant {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("runsc crate has a parent directory")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("runsc crate has a parent directory").to_path_buf()
 }
 
 fn programs_dir() -> PathBuf {
@@ -88,17 +81,11 @@ fn programs_dir() -> PathBuf {
 /// Names (file stems) of all `*.c` programs, sorted.
 fn program_names() -> Vec<String> {
     let dir = programs_dir();
-    let entries =
-        fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     let mut names: Vec<String> = entries
         .map(|e| e.expect("readable directory entry").path())
         .filter(|p| p.extension() == Some(OsStr::new("c")))
-        .map(|p| {
-            p.file_stem()
-                .and_then(OsStr::to_str)
-                .expect("UTF-8 program name")
-                .to_string()
-        })
+        .map(|p| p.file_stem().and_then(OsStr::to_str).expect("UTF-8 program name").to_string())
         .collect();
     names.sort();
     names
@@ -106,10 +93,7 @@ fn program_names() -> Vec<String> {
 
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
         Err(_) => default,
     }
 }
@@ -125,10 +109,7 @@ struct Known {
 }
 
 /// Parses the list; `Err` holds every problem found, one per line.
-fn parse_known(
-    text: &str,
-    programs: &BTreeSet<String>,
-) -> Result<BTreeMap<(String, Variant), Known>, Vec<String>> {
+fn parse_known(text: &str, programs: &BTreeSet<String>) -> Result<BTreeMap<(String, Variant), Known>, Vec<String>> {
     let mut map = BTreeMap::new();
     let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -149,9 +130,7 @@ fn parse_known(
             continue;
         }
         if !programs.contains(program) {
-            errors.push(format!(
-                "KNOWN_DIVERGENCES:{line_no}: no program named {program:?} in tests/conformance"
-            ));
+            errors.push(format!("KNOWN_DIVERGENCES:{line_no}: no program named {program:?} in tests/conformance"));
             continue;
         }
         let variants: &[Variant] = match variant {
@@ -159,9 +138,7 @@ fn parse_known(
             "dynamic" => &[Variant::Dynamic],
             "both" => &Variant::ALL,
             other => {
-                errors.push(format!(
-                    "KNOWN_DIVERGENCES:{line_no}: variant {other:?} is not static, dynamic or both"
-                ));
+                errors.push(format!("KNOWN_DIVERGENCES:{line_no}: variant {other:?} is not static, dynamic or both"));
                 continue;
             }
         };
@@ -176,13 +153,7 @@ fn parse_known(
                 ));
                 continue;
             }
-            map.insert(
-                key,
-                Known {
-                    line: line_no,
-                    reason: reason.to_string(),
-                },
-            );
+            map.insert(key, Known { line: line_no, reason: reason.to_string() });
         }
     }
     if errors.is_empty() {
@@ -277,12 +248,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R 
             });
         }
     });
-    results
-        .into_inner()
-        .expect("results lock")
-        .into_iter()
-        .map(|r| r.expect("every item processed"))
-        .collect()
+    results.into_inner().expect("results lock").into_iter().map(|r| r.expect("every item processed")).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -357,12 +323,7 @@ fn run(mut cmd: Command, timeout: Duration) -> Outcome {
         cmd.pre_exec(|| {
             // Descriptors leaked into this test process (a make jobserver,
             // say) must not reach the program: mark them all close-on-exec.
-            let r = libc::syscall(
-                libc::SYS_close_range,
-                3u32,
-                u32::MAX,
-                libc::CLOSE_RANGE_CLOEXEC,
-            );
+            let r = libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
             if r != 0 {
                 for fd in 3..1024 {
                     libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
@@ -428,11 +389,7 @@ fn run(mut cmd: Command, timeout: Duration) -> Outcome {
         }
     }
     let [stdout, stderr] = outputs;
-    Outcome {
-        stdout: stdout.unwrap_or_default(),
-        stderr: stderr.unwrap_or_default(),
-        status,
-    }
+    Outcome { stdout: stdout.unwrap_or_default(), stderr: stderr.unwrap_or_default(), status }
 }
 
 struct Job {
@@ -454,17 +411,8 @@ fn run_job(job: &Job, fixture: &Path, timeout: Duration) -> JobResult {
         run(cmd, timeout)
     };
     let mut sandboxed = Command::new(env!("CARGO_BIN_EXE_runsc"));
-    sandboxed
-        .arg("do")
-        .arg("--")
-        .arg(&job.binary)
-        .args(ARGS)
-        .current_dir(fixture);
-    JobResult {
-        native: native(),
-        native_again: native(),
-        sandbox: run(sandboxed, timeout),
-    }
+    sandboxed.arg("do").arg("--").arg(&job.binary).args(ARGS).current_dir(fixture);
+    JobResult { native: native(), native_again: native(), sandbox: run(sandboxed, timeout) }
 }
 
 // ---------------------------------------------------------------------------
@@ -486,11 +434,7 @@ fn stdout_diff(left: &[u8], right: &[u8], left_name: &str, right_name: &str) -> 
     let mut out = String::new();
     let start = first.saturating_sub(3);
     let _ = writeln!(out, "    --- {left_name}\n    +++ {right_name}");
-    let _ = writeln!(
-        out,
-        "    @@ first difference at stdout line {} @@",
-        first + 1
-    );
+    let _ = writeln!(out, "    @@ first difference at stdout line {} @@", first + 1);
     for line in &ll[start..first] {
         let _ = writeln!(out, "     {}", line.trim_end_matches('\n'));
     }
@@ -501,11 +445,7 @@ fn stdout_diff(left: &[u8], right: &[u8], left_name: &str, right_name: &str) -> 
         }
         for line in tail.iter().take(3) {
             let text = line.trim_end_matches('\n');
-            let eol = if line.ends_with('\n') {
-                ""
-            } else {
-                "  <no newline>"
-            };
+            let eol = if line.ends_with('\n') { "" } else { "  <no newline>" };
             let _ = writeln!(out, "    {sign}{text}{eol}");
         }
         if tail.len() > 3 {
@@ -530,11 +470,7 @@ fn stderr_tail(bytes: &[u8]) -> String {
 
 fn describe(a: &Outcome, b: &Outcome, a_name: &str, b_name: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "    status: {a_name} {}, {b_name} {}",
-        a.status, b.status
-    );
+    let _ = writeln!(out, "    status: {a_name} {}, {b_name} {}", a.status, b.status);
     out.push_str(&stdout_diff(&a.stdout, &b.stdout, a_name, b_name));
     for (name, o) in [(a_name, a), (b_name, b)] {
         if !o.stderr.is_empty() {
@@ -551,8 +487,8 @@ fn conformance() {
     let all = program_names();
     let all_set: BTreeSet<String> = all.iter().cloned().collect();
     let known_path = programs_dir().join("KNOWN_DIVERGENCES");
-    let known_text = fs::read_to_string(&known_path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", known_path.display()));
+    let known_text =
+        fs::read_to_string(&known_path).unwrap_or_else(|e| panic!("cannot read {}: {e}", known_path.display()));
     let known = match parse_known(&known_text, &all_set) {
         Ok(k) => k,
         Err(errors) => panic!("bad KNOWN_DIVERGENCES:\n{}", errors.join("\n")),
@@ -562,10 +498,7 @@ fn conformance() {
         Ok(list) if !list.trim().is_empty() => {
             let wanted: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
             for w in &wanted {
-                assert!(
-                    all_set.contains(w),
-                    "CONFORMANCE_ONLY names unknown program {w:?}"
-                );
+                assert!(all_set.contains(w), "CONFORMANCE_ONLY names unknown program {w:?}");
             }
             wanted
         }
@@ -587,35 +520,19 @@ fn conformance() {
         for variant in Variant::ALL {
             let dir = work.join(variant.name());
             fs::create_dir_all(&dir).expect("create the binary directory");
-            all_jobs.push(Job {
-                program: program.clone(),
-                variant,
-                binary: dir.join(program),
-            });
+            all_jobs.push(Job { program: program.clone(), variant, binary: dir.join(program) });
         }
     }
     let src_dir = programs_dir();
     let compiled = parallel_map(&all_jobs, jobs, |job| {
-        compile(
-            &src_dir.join(format!("{}.c", job.program)),
-            &job.binary,
-            job.variant,
-        )
+        compile(&src_dir.join(format!("{}.c", job.program)), &job.binary, job.variant)
     });
     let compile_errors: Vec<String> = all_jobs
         .iter()
         .zip(&compiled)
-        .filter_map(|(job, r)| {
-            r.as_ref()
-                .err()
-                .map(|e| format!("{} {}: {e}", job.program, job.variant.name()))
-        })
+        .filter_map(|(job, r)| r.as_ref().err().map(|e| format!("{} {}: {e}", job.program, job.variant.name())))
         .collect();
-    assert!(
-        compile_errors.is_empty(),
-        "conformance programs failed to compile:\n{}",
-        compile_errors.join("\n")
-    );
+    assert!(compile_errors.is_empty(), "conformance programs failed to compile:\n{}", compile_errors.join("\n"));
 
     let results = parallel_map(&all_jobs, jobs, |job| run_job(job, &fixture, timeout));
 
@@ -647,14 +564,10 @@ fn conformance() {
                  with native; remove the entry",
                 k.line, k.reason
             )),
-            (false, Some(k)) => accepted.push(format!(
-                "known divergence {label} (line {}: {})",
-                k.line, k.reason
-            )),
-            (false, None) => failures.push(format!(
-                "MISMATCH {label}\n{}",
-                describe(&res.native, &res.sandbox, "native", "runsc")
-            )),
+            (false, Some(k)) => accepted.push(format!("known divergence {label} (line {}: {})", k.line, k.reason)),
+            (false, None) => {
+                failures.push(format!("MISMATCH {label}\n{}", describe(&res.native, &res.sandbox, "native", "runsc")))
+            }
         }
     }
 
@@ -697,16 +610,10 @@ fn enough_programs() {
 #[test]
 fn known_divergences_parser() {
     let programs: BTreeSet<String> = ["hello", "brk"].iter().map(|s| s.to_string()).collect();
-    let ok = parse_known(
-        "# comment\n\nhello static output differs\nbrk both not yet\n",
-        &programs,
-    )
-    .expect("valid list");
+    let ok =
+        parse_known("# comment\n\nhello static output differs\nbrk both not yet\n", &programs).expect("valid list");
     assert_eq!(ok.len(), 3);
-    assert_eq!(
-        ok[&("hello".to_string(), Variant::Static)].reason,
-        "output differs"
-    );
+    assert_eq!(ok[&("hello".to_string(), Variant::Static)].reason, "output differs");
     let bad = parse_known(
         "hello static\nnope dynamic why\nbrk sometimes why\nhello static dup\nhello static again\n",
         &programs,

@@ -77,15 +77,28 @@ fn a_fatal_signal_is_128_plus_n() {
 
 #[test]
 fn the_sandbox_sees_its_own_dev_and_no_host_proc() {
-    let o = sandboxed(&["/bin/sh", "-c", "echo x > /dev/null && set -- /proc/* && echo \"$1\" && od -An -tx1 -N4 /dev/zero"]);
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "/proc/*\n 00 00 00 00\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    let o = sandboxed(&[
+        "/bin/sh",
+        "-c",
+        "echo x > /dev/null && set -- /proc/* && echo \"$1\" && od -An -tx1 -N4 /dev/zero",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "/proc/*\n 00 00 00 00\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
 fn writes_to_the_host_root_are_refused() {
     let o = sandboxed(&["/bin/sh", "-c", "echo x > /rvisor-should-not-exist"]);
     assert_ne!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("Read-only file system"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Read-only file system"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!std::path::Path::new("/rvisor-should-not-exist").exists());
 }
 
