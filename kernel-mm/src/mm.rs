@@ -1079,6 +1079,9 @@ impl MemoryManager {
 
     /// Whether `[addr, addr+len)` is entirely mapped with at least `prot`.
     pub fn check_access(&self, addr: u64, len: u64, prot: u32) -> bool {
+        if len == 0 {
+            return true;
+        }
         let Some(end) = addr.checked_add(len) else {
             return false;
         };

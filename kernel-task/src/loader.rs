@@ -195,7 +195,9 @@ pub fn load(
             .phdrs
             .iter()
             .find(|p| {
-                p.p_type == PT_LOAD && p.p_offset <= info.ehdr.e_phoff && info.ehdr.e_phoff < p.p_offset + p.p_filesz
+                p.p_type == PT_LOAD
+                    && p.p_offset <= info.ehdr.e_phoff
+                    && info.ehdr.e_phoff < p.p_offset.saturating_add(p.p_filesz)
             })
             .map(|p| p.p_vaddr + (info.ehdr.e_phoff - p.p_offset) + main.bias)
             .unwrap_or(0),

@@ -337,7 +337,7 @@ pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let ncpu = host_cpus();
     let need = ncpu.div_ceil(64) * 8;
     let len = a[1];
-    if len < need || len % 8 != 0 {
+    if len < need || !len.is_multiple_of(8) {
         return_errno!(EINVAL);
     }
     let mut mask = vec![0u8; need as usize];
@@ -550,7 +550,7 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let op = a[1] as u32;
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     let uaddr = a[0];
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return_errno!(EINVAL);
     }
     match cmd {

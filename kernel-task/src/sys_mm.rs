@@ -67,8 +67,24 @@ pub(crate) fn sys_madvise(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_mincore(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let v = t.mm.mincore(a[0], a[1])?;
-    t.mm.copy_out(a[2], &v)?;
+    // Validate the whole range first, then report it in bounded pieces so a huge range
+    // cannot make the Sentry allocate a huge vector.
+    let (addr, len) = (a[0], a[1]);
+    if addr % kernel_abi::PAGE_SIZE != 0 {
+        return_errno!(EINVAL);
+    }
+    let end = addr.checked_add(len).and_then(kernel_abi::page_up).ok_or(kernel_abi::errno!(ENOMEM))?;
+    if !t.mm.check_access(addr, end - addr, 0) {
+        return_errno!(ENOMEM);
+    }
+    const PIECE: u64 = 1 << 32;
+    let mut at = addr;
+    while at < end {
+        let n = (end - at).min(PIECE);
+        let v = t.mm.mincore(at, n)?;
+        t.mm.copy_out(a[2] + (at - addr) / kernel_abi::PAGE_SIZE, &v)?;
+        at += n;
+    }
     Ok(0)
 }
 
