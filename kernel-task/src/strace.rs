@@ -20,18 +20,29 @@ enum Arg {
 fn kinds(n: u64) -> &'static [Arg] {
     use Arg::*;
     match n {
-        nr::READ | nr::PREAD64 => &[Int, BufOut, Int, Int],
-        nr::WRITE | nr::PWRITE64 => &[Int, BufIn(2), Int, Int],
-        nr::OPEN | nr::STAT | nr::LSTAT | nr::ACCESS | nr::CHDIR | nr::CREAT => &[Path, Hex, Hex],
+        nr::READ => &[Int, BufOut, Int],
+        nr::WRITE => &[Int, BufIn(2), Int],
+        nr::PREAD64 => &[Int, BufOut, Int, Int],
+        nr::PWRITE64 => &[Int, BufIn(2), Int, Int],
+        nr::OPEN => &[Path, Hex, Hex],
+        nr::STAT | nr::LSTAT | nr::ACCESS => &[Path, Hex],
+        nr::CHDIR => &[Path],
+        nr::CREAT => &[Path, Hex],
         nr::OPENAT | nr::NEWFSTATAT | nr::FACCESSAT | nr::FACCESSAT2 => &[Int, Path, Hex, Hex],
         nr::STATX => &[Int, Path, Hex, Hex, Hex],
         nr::READLINK => &[Path, Hex, Int],
         nr::READLINKAT => &[Int, Path, Hex, Int],
         nr::EXECVE => &[Path, Hex, Hex],
-        nr::CLOSE | nr::FSTAT | nr::DUP | nr::DUP2 | nr::DUP3 | nr::LSEEK | nr::GETDENTS64 | nr::FCNTL | nr::IOCTL => {
-            &[Int, Hex, Hex]
-        }
-        nr::EXIT | nr::EXIT_GROUP => &[Int],
+        nr::CLOSE | nr::DUP | nr::EXIT | nr::EXIT_GROUP => &[Int],
+        nr::FSTAT => &[Int, Hex],
+        nr::DUP2 => &[Int, Int],
+        nr::DUP3 | nr::LSEEK | nr::GETDENTS64 | nr::FCNTL => &[Int, Int, Hex],
+        nr::IOCTL => &[Int, Hex, Hex],
+        nr::GETPID | nr::GETPPID | nr::GETTID | nr::GETUID | nr::GETEUID | nr::GETGID | nr::GETEGID => &[],
+        nr::MMAP => &[Hex, Hex, Hex, Hex, Int, Hex],
+        nr::MUNMAP | nr::ARCH_PRCTL => &[Hex, Hex],
+        nr::BRK | nr::SET_TID_ADDRESS => &[Hex],
+        nr::MPROTECT => &[Hex, Hex, Hex],
         _ => &[Hex, Hex, Hex, Hex, Hex, Hex],
     }
 }

@@ -80,7 +80,7 @@ fn the_sandbox_sees_its_own_dev_and_no_host_proc() {
     let o = sandboxed(&[
         "/bin/sh",
         "-c",
-        "echo x > /dev/null && set -- /proc/* && echo \"$1\" && od -An -tx1 -N4 /dev/zero",
+        "echo x > /dev/null && set -- /proc/* && echo \"$1\" && exec od -An -tx1 -N4 /dev/zero",
     ]);
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
