@@ -296,7 +296,49 @@ fn spawn_stub(memfd: i32) -> Result<i32> {
         kill_and_reap(pid);
         return Err(e);
     }
+    // The fork copied the Sentry thread's FP/SIMD registers; they may hold Sentry data.
+    if let Err(e) = reset_fp_state(pid) {
+        kill_and_reap(pid);
+        return Err(e);
+    }
     Ok(pid)
+}
+
+/// Put the stub's extended state in its architectural initial state: every XSAVE component
+/// marked init (XSTATE_BV = 0, so x87, SSE, AVX... registers read as zero), the x87
+/// control word 0x37f and MXCSR 0x1f80, as a fresh Linux process starts.
+fn reset_fp_state(pid: i32) -> Result<()> {
+    let mut buf = get_xstate(pid)?;
+    if buf.len() < 576 {
+        return Err(Error::Stub { pid, what: format!("XSAVE area of {} bytes", buf.len()) });
+    }
+    let mxcsr_mask = [buf[28], buf[29], buf[30], buf[31]];
+    buf.fill(0);
+    buf[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+    buf[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+    buf[28..32].copy_from_slice(&mxcsr_mask);
+    set_xstate(pid, &buf)
+}
+
+fn get_xstate(pid: i32) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; XSTATE_MAX];
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    // SAFETY: iov describes `buf`; the kernel writes at most iov_len bytes and updates it.
+    if unsafe { libc::ptrace(libc::PTRACE_GETREGSET, pid, NT_X86_XSTATE, &mut iov as *mut libc::iovec) } != 0 {
+        return Err(Error::last_os("ptrace(GETREGSET xstate)"));
+    }
+    buf.truncate(iov.iov_len);
+    Ok(buf)
+}
+
+fn set_xstate(pid: i32, state: &[u8]) -> Result<()> {
+    let mut copy = state.to_vec();
+    let mut iov = libc::iovec { iov_base: copy.as_mut_ptr().cast(), iov_len: copy.len() };
+    // SAFETY: iov describes `copy`, which the kernel only reads.
+    if unsafe { libc::ptrace(libc::PTRACE_SETREGSET, pid, NT_X86_XSTATE, &mut iov as *mut libc::iovec) } != 0 {
+        return Err(Error::last_os("ptrace(SETREGSET xstate)"));
+    }
+    Ok(())
 }
 
 /// fork(2) as a bare clone: the child runs only the stub's assembly, never libc.
@@ -602,26 +644,11 @@ impl Context for PtraceContext {
     }
 
     fn fp_state(&mut self, space: &dyn AddressSpace) -> Result<Vec<u8>> {
-        let s = self.space(space)?;
-        let mut buf = vec![0u8; XSTATE_MAX];
-        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
-        // SAFETY: iov describes `buf`; the kernel writes at most iov_len bytes and updates it.
-        if unsafe { libc::ptrace(libc::PTRACE_GETREGSET, s.pid, NT_X86_XSTATE, &mut iov as *mut libc::iovec) } != 0 {
-            return Err(Error::last_os("ptrace(GETREGSET xstate)"));
-        }
-        buf.truncate(iov.iov_len);
-        Ok(buf)
+        get_xstate(self.space(space)?.pid)
     }
 
     fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()> {
-        let s = self.space(space)?;
-        let mut copy = state.to_vec();
-        let mut iov = libc::iovec { iov_base: copy.as_mut_ptr().cast(), iov_len: copy.len() };
-        // SAFETY: iov describes `copy`, which the kernel only reads.
-        if unsafe { libc::ptrace(libc::PTRACE_SETREGSET, s.pid, NT_X86_XSTATE, &mut iov as *mut libc::iovec) } != 0 {
-            return Err(Error::last_os("ptrace(SETREGSET xstate)"));
-        }
-        Ok(())
+        set_xstate(self.space(space)?.pid, state)
     }
 
     fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration> {

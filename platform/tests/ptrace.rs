@@ -172,3 +172,25 @@ fn bad_ranges_are_refused_before_reaching_the_stub() {
     assert!(matches!(space.map(DATA + 1, 4096, 0, PROT_READ), Err(platform::Error::Invalid(_))));
     assert!(matches!(space.unmap(u64::MAX - 4095, 4096), Err(platform::Error::Invalid(_))));
 }
+
+#[test]
+fn a_fresh_stub_does_not_inherit_the_sentrys_simd_registers() {
+    use std::os::fd::AsRawFd;
+    let f = memfile(&[0x90]);
+    let p = PtracePlatform::new(f.as_raw_fd()).unwrap();
+    let pattern = [0xa5u8; 16];
+    // Put a recognisable value in xmm0 right before the fork.
+    // SAFETY: loads 16 readable bytes into xmm0, which the asm declares clobbered.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::arch::asm!("movdqu xmm0, [{0}]", in(reg) pattern.as_ptr(), out("xmm0") _);
+    }
+    let space = p.new_address_space().unwrap();
+    let mut ctx = p.new_context().unwrap();
+    let fp = ctx.fp_state(&*space).unwrap();
+    // Legacy region: FCW at 0, MXCSR at 24, xmm0 at 160.
+    assert_eq!(u16::from_le_bytes([fp[0], fp[1]]), 0x037f);
+    assert_eq!(u32::from_le_bytes([fp[24], fp[25], fp[26], fp[27]]), 0x1f80);
+    assert_eq!(&fp[160..176], &[0u8; 16], "xmm0 leaked from the Sentry");
+    assert!(fp[512..520].iter().all(|&b| b == 0), "every component in its init state");
+}
