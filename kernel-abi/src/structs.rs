@@ -122,6 +122,24 @@ pub struct Statx {
     pub __spare3: [u64; 12],
 }
 
+/// `struct statfs` (x86_64).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+
 /// `struct iovec`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
@@ -280,6 +298,7 @@ mod tests {
         assert_eq!(size_of::<PtRegs>(), 27 * 8);
         assert_eq!(size_of::<Stat>(), 144);
         assert_eq!(size_of::<Statx>(), 256);
+        assert_eq!(size_of::<Statfs>(), 120);
         assert_eq!(size_of::<Utsname>(), 390);
         assert_eq!(size_of::<Sysinfo>(), 112);
         assert_eq!(size_of::<Termios>(), 36);

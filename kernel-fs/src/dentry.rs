@@ -136,6 +136,23 @@ impl Dentry {
         }
     }
 
+    /// statfs of the filesystem holding the node. Host filesystems report the host's
+    /// figures with ST_RDONLY set (the sandbox sees them read-only); the Sentry's own
+    /// directories report as tmpfs.
+    pub fn statfs(&self) -> KResult<kernel_abi::Statfs> {
+        const TMPFS_MAGIC: i64 = 0x0102_1994;
+        match &self.inode {
+            Inode::Host(h) => h.statfs(),
+            Inode::Dir | Inode::Device(_) => Ok(kernel_abi::Statfs {
+                f_type: TMPFS_MAGIC,
+                f_bsize: 4096,
+                f_namelen: 255,
+                f_frsize: 4096,
+                ..Default::default()
+            }),
+        }
+    }
+
     /// stat of the node.
     pub fn stat(&self) -> KResult<Stat> {
         match &self.inode {

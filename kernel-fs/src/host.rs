@@ -116,6 +116,21 @@ impl HostInode {
         fstat(self.fd.as_raw_fd())
     }
 
+    pub(crate) fn statfs(&self) -> KResult<kernel_abi::Statfs> {
+        const ST_RDONLY: i64 = 1;
+        let mut s = kernel_abi::Statfs::default();
+        // SAFETY: `Statfs` has the kernel's x86_64 struct statfs layout, which fstatfs
+        // writes; fstatfs works on O_PATH descriptors.
+        let r = unsafe { libc::syscall(libc::SYS_fstatfs, self.fd.as_raw_fd(), &mut s as *mut kernel_abi::Statfs) };
+        if r != 0 {
+            return Err(last_errno());
+        }
+        // The host's filesystem id says nothing the sandbox needs.
+        s.f_fsid = [0, 0];
+        s.f_flags |= ST_RDONLY;
+        Ok(s)
+    }
+
     pub(crate) fn open(&self, dentry: Arc<Dentry>) -> KResult<Box<dyn FileOps>> {
         let kind = self.stat.st_mode & S_IFMT;
         if kind != S_IFREG && kind != S_IFDIR {

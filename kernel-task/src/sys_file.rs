@@ -584,3 +584,58 @@ pub(crate) fn sys_umask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     t.umask = a[0] as u32 & 0o777;
     Ok(u64::from(old))
 }
+
+fn statfs_of(t: &Task, target: &Target) -> KResult<kernel_abi::Statfs> {
+    match target {
+        Target::Dentry(d) => d.statfs(),
+        Target::File(f) => match f.dentry() {
+            Some(d) => d.statfs(),
+            // A host stdio fd: report it as the Sentry's own, not the host's.
+            None => t.kernel.root.statfs().map(|mut s| {
+                s.f_type = 0x0102_1994;
+                s
+            }),
+        },
+    }
+}
+
+pub(crate) fn sys_statfs(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    let target = t.lookup_at(AT_FDCWD as i64 as u64, &p, 0)?;
+    let s = statfs_of(t, &target)?;
+    t.mm.write_val(a[1], &s)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_fstatfs(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let target = Target::File(t.file(a[0])?);
+    let s = statfs_of(t, &target)?;
+    t.mm.write_val(a[1], &s)?;
+    Ok(0)
+}
+
+/// The xattr calls: the path or fd is checked as Linux does, then EOPNOTSUPP, Linux's
+/// answer for a filesystem without extended attributes (the VFS issue adds them).
+fn no_xattrs(t: &mut Task, path: Option<(u64, bool)>, fd: Option<u64>) -> KResult<u64> {
+    if let Some((addr, follow)) = path {
+        let p = t.read_path(addr)?;
+        t.lookup(&p, follow)?;
+    }
+    if let Some(fd) = fd {
+        t.file(fd)?;
+    }
+    t.kernel.log_once(kernel_abi::nr::GETXATTR, "extended attributes are not supported yet: EOPNOTSUPP");
+    return_errno!(EOPNOTSUPP)
+}
+
+pub(crate) fn sys_getxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    no_xattrs(t, Some((a[0], true)), None)
+}
+
+pub(crate) fn sys_lgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    no_xattrs(t, Some((a[0], false)), None)
+}
+
+pub(crate) fn sys_fgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    no_xattrs(t, None, Some(a[0]))
+}

@@ -72,6 +72,14 @@ table! {
     DUP3 => f::sys_dup3, Full;
     IOCTL => f::sys_ioctl, Partial("FIOCLEX, FIONCLEX, FIONBIO, and TCGETS/TIOCGWINSZ on host terminals");
     UMASK => f::sys_umask, Full;
+    STATFS => f::sys_statfs, Partial("host filesystems report the host's figures, flagged read-only");
+    FSTATFS => f::sys_fstatfs, Partial("host filesystems report the host's figures, flagged read-only");
+    GETXATTR => f::sys_getxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    LGETXATTR => f::sys_lgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    FGETXATTR => f::sys_fgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    LISTXATTR => f::sys_getxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    LLISTXATTR => f::sys_lgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    FLISTXATTR => f::sys_fgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
     MMAP => mm::sys_mmap, Full;
     MUNMAP => mm::sys_munmap, Full;
     MPROTECT => mm::sys_mprotect, Full;

@@ -128,3 +128,12 @@ fn unimplemented_calls_are_enosys_and_logged_once() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert_eq!(text.matches("syscall 335 (?): not implemented: ENOSYS").count(), 1, "{text}");
 }
+
+#[test]
+fn ls_long_listing_matches_native() {
+    // ls -l asks for xattrs (EOPNOTSUPP here) and statfs; neither may show as an error.
+    let o = sandboxed(&["/bin/ls", "-la", "--time-style=full-iso", "/etc/ssl"]);
+    let n = native(&["/bin/ls", "-la", "--time-style=full-iso", "/etc/ssl"]);
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout));
+}
