@@ -1,11 +1,15 @@
 //! The ptrace platform: application code runs in stub processes under PTRACE_SYSEMU.
 //!
-//! A stub is forked from the calling Sentry thread and, before it stops for its tracer,
-//! strips itself to nothing but a single code page at [`STUB_ADDR`]: it sets
-//! `PR_SET_PDEATHSIG(SIGKILL)`, checks its parent is still the Sentry, becomes traced
-//! (`PTRACE_TRACEME`), unblocks all signals, closes every fd but the memory file and unmaps
-//! everything below and above the stub page. The tracer then sets `PTRACE_O_EXITKILL`, so
-//! a stub dies with its tracer thread whether the Sentry exits, panics or is killed.
+//! The platform keeps a *template* stub, forked once from its own "stub-template" thread.
+//! Before it stops for that thread, the template strips itself to nothing but a single
+//! code page at [`STUB_ADDR`]: it sets `PR_SET_PDEATHSIG(SIGKILL)`, checks its parent is
+//! still the Sentry, becomes traced (`PTRACE_TRACEME`), unblocks all signals, closes every
+//! fd but the memory file and unmaps everything below and above the stub page; its FP/SIMD
+//! state is then reset. Every address space is a stub cloned from the template (so the
+//! cost does not grow with the Sentry): the template thread makes the child die with the
+//! template (`PR_SET_PDEATHSIG`), parks it in `pause()` and detaches; the thread that
+//! asked seizes it with `PTRACE_O_EXITKILL`. A stub therefore dies with its tracer thread,
+//! and every stub dies with the template, whether the Sentry exits, panics or is killed.
 //!
 //! Mappings are made by the stub itself: the tracer points its registers at the
 //! `syscall; int3` pair in the stub page and lets it run one `mmap`/`munmap`/`mprotect`
@@ -19,7 +23,7 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use kernel_abi::flags::{mman, signal};
 use kernel_abi::PtRegs;
@@ -128,9 +132,20 @@ std::arch::global_asm!(
     "rvisor_stub_syscall:",
     "syscall",
     "int3",
+    // Where a freshly cloned stub waits, untraced, for its tracer to seize it.
+    ".globl rvisor_stub_pause",
+    "rvisor_stub_pause:",
+    "mov eax, 34",
+    "syscall",
+    "jmp rvisor_stub_pause",
     ".balign 8",
     "8:",
     ".quad 0",
+    // struct sigaction { SIG_IGN, 0, 0, 0 }: the template ignores SIGCHLD so that dead
+    // stubs are reaped without it waiting.
+    ".globl rvisor_stub_sigign",
+    "rvisor_stub_sigign:",
+    ".quad 1, 0, 0, 0",
     ".globl rvisor_stub_end",
     "rvisor_stub_end:",
     ".popsection",
@@ -139,12 +154,16 @@ std::arch::global_asm!(
 extern "C" {
     static rvisor_stub_begin: u8;
     static rvisor_stub_syscall: u8;
+    static rvisor_stub_pause: u8;
+    static rvisor_stub_sigign: u8;
     static rvisor_stub_end: u8;
 }
 
 /// Offsets of the stub's entry points within its page.
 struct StubLayout {
     syscall_insn: u64,
+    pause_loop: u64,
+    sigign: u64,
 }
 
 /// Copy the stub code to `STUB_ADDR` in the Sentry once, so forked children find it there.
@@ -152,25 +171,28 @@ fn install_stub() -> Result<&'static StubLayout> {
     static LAYOUT: OnceLock<std::result::Result<StubLayout, String>> = OnceLock::new();
     LAYOUT
         .get_or_init(|| {
-            let (begin, sys, end) = stub_symbols();
+            let [begin, sys, pause, sigign, end] = stub_symbols();
             let len = end - begin;
             if len > PAGE as usize {
                 return Err("stub code exceeds one page".into());
             }
             map_stub_page(begin, len).map_err(|e| e.to_string())?;
-            Ok(StubLayout { syscall_insn: STUB_ADDR + (sys - begin) as u64 })
+            let at = |sym: usize| STUB_ADDR + (sym - begin) as u64;
+            Ok(StubLayout { syscall_insn: at(sys), pause_loop: at(pause), sigign: at(sigign) })
         })
         .as_ref()
         .map_err(|e| Error::Stub { pid: 0, what: format!("installing stub page: {e}") })
 }
 
-fn stub_symbols() -> (usize, usize, usize) {
+fn stub_symbols() -> [usize; 5] {
     // Only the symbols' addresses are taken; nothing is read through them here.
-    (
+    [
         std::ptr::addr_of!(rvisor_stub_begin) as usize,
         std::ptr::addr_of!(rvisor_stub_syscall) as usize,
+        std::ptr::addr_of!(rvisor_stub_pause) as usize,
+        std::ptr::addr_of!(rvisor_stub_sigign) as usize,
         std::ptr::addr_of!(rvisor_stub_end) as usize,
-    )
+    ]
 }
 
 fn map_stub_page(code: usize, len: usize) -> Result<()> {
@@ -208,13 +230,211 @@ pub fn init() -> Result<()> {
 pub struct PtracePlatform {
     memfd: i32,
     layout: &'static StubLayout,
+    /// Requests to the template thread: each gets back the pid of a new, parked stub.
+    template: Mutex<mpsc::Sender<mpsc::Sender<Result<i32>>>>,
 }
 
 impl PtracePlatform {
     /// A platform whose address spaces map ranges of `memfd`, the memory file. The fd must
     /// stay open for the platform's lifetime.
+    ///
+    /// It starts the template thread, which forks and traces the template stub; every
+    /// address space is a clone of the template, so creating one costs the same however
+    /// large the Sentry grows. Dropping the platform ends the template, and with it every
+    /// stub cloned from it.
     pub fn new(memfd: i32) -> Result<Self> {
-        Ok(PtracePlatform { memfd, layout: install_stub()? })
+        let layout = install_stub()?;
+        let (tx, rx) = mpsc::channel::<mpsc::Sender<Result<i32>>>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("stub-template".into())
+            .spawn(move || template_thread(memfd, layout, rx, ready_tx))
+            .map_err(|e| Error::Host { call: "spawn(template thread)", errno: e })?;
+        ready_rx.recv().map_err(|_| Error::Invalid("template thread died"))??;
+        Ok(PtracePlatform { memfd, layout, template: Mutex::new(tx) })
+    }
+
+    /// A new stub, cloned from the template, traced by the calling thread.
+    fn new_stub(&self) -> Result<i32> {
+        let (tx, rx) = mpsc::channel();
+        self.template
+            .lock()
+            .map_err(|_| Error::Invalid("template lock poisoned"))?
+            .send(tx)
+            .map_err(|_| Error::Invalid("template thread gone"))?;
+        let pid = rx.recv().map_err(|_| Error::Invalid("template thread gone"))??;
+        adopt(pid)?;
+        Ok(pid)
+    }
+}
+
+/// The template thread: owns (traces) the template stub and clones new stubs from it.
+fn template_thread(
+    memfd: i32,
+    layout: &'static StubLayout,
+    requests: mpsc::Receiver<mpsc::Sender<Result<i32>>>,
+    ready: mpsc::Sender<Result<()>>,
+) {
+    let template = match make_template(memfd, layout) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    for reply in requests {
+        let r = clone_stub(template, layout);
+        if let Err(e) = &r {
+            log::error!("cloning a stub from the template: {e}");
+        }
+        let _ = reply.send(r);
+    }
+    kill_and_reap(template);
+}
+
+fn make_template(memfd: i32, layout: &StubLayout) -> Result<i32> {
+    let pid = spawn_stub(memfd)?;
+    let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_TRACEFORK;
+    // SAFETY: pid is our traced, stopped child.
+    if unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts as libc::c_long) } != 0 {
+        let e = Error::last_os("ptrace(SETOPTIONS template)");
+        kill_and_reap(pid);
+        return Err(e);
+    }
+    let r = remote_call(
+        pid,
+        layout.syscall_insn,
+        libc::SYS_rt_sigaction,
+        [libc::SIGCHLD as u64, layout.sigign, 0, 8, 0, 0],
+        None,
+    );
+    if !matches!(r, Ok(0)) {
+        kill_and_reap(pid);
+        return Err(Error::Stub { pid, what: format!("ignoring SIGCHLD in the template: {r:?}") });
+    }
+    Ok(pid)
+}
+
+/// Have the template fork; make the child die with the template, park it in `pause()`
+/// and let it go for the requesting thread to seize.
+fn clone_stub(template: i32, layout: &StubLayout) -> Result<i32> {
+    let mut regs = get_regs(template)?;
+    regs.rax = libc::SYS_clone as u64;
+    regs.orig_rax = u64::MAX;
+    regs.rdi = libc::SIGCHLD as u64;
+    regs.rsi = 0;
+    regs.rdx = 0;
+    regs.r10 = 0;
+    regs.r8 = 0;
+    regs.rip = layout.syscall_insn;
+    set_regs(template, &regs)?;
+    resume(libc::PTRACE_CONT, template)?;
+    let status = wait_stopped(template)?;
+    if status >> 8 != (libc::SIGTRAP | (libc::PTRACE_EVENT_FORK << 8)) {
+        return Err(Error::Stub { pid: template, what: format!("template clone stopped with {status:#x}") });
+    }
+    let mut msg: libc::c_ulong = 0;
+    // SAFETY: GETEVENTMSG writes one unsigned long.
+    if unsafe { libc::ptrace(libc::PTRACE_GETEVENTMSG, template, 0, &mut msg as *mut libc::c_ulong) } != 0 {
+        return Err(Error::last_os("ptrace(GETEVENTMSG)"));
+    }
+    let child = msg as i32;
+    resume(libc::PTRACE_CONT, template)?;
+    let status = wait_stopped(template)?;
+    if !stopped_with(status, libc::SIGTRAP) {
+        kill_and_reap(child);
+        return Err(Error::Stub { pid: template, what: format!("template after clone stopped with {status:#x}") });
+    }
+    // The child starts stopped (SIGSTOP), traced by this thread.
+    let status = wait_stopped(child)?;
+    if !stopped_with(status, libc::SIGSTOP) {
+        kill_and_reap(child);
+        return Err(Error::Stub { pid: child, what: format!("cloned stub stopped with {status:#x}") });
+    }
+    let r = remote_call(
+        child,
+        layout.syscall_insn,
+        libc::SYS_prctl,
+        [libc::PR_SET_PDEATHSIG as u64, libc::SIGKILL as u64, 0, 0, 0, 0],
+        None,
+    );
+    if !matches!(r, Ok(0)) {
+        kill_and_reap(child);
+        return Err(Error::Stub { pid: child, what: format!("PR_SET_PDEATHSIG: {r:?}") });
+    }
+    let mut regs = get_regs(child)?;
+    regs.rip = layout.pause_loop;
+    regs.orig_rax = u64::MAX;
+    set_regs(child, &regs)?;
+    // SAFETY: detaching our own stopped tracee; it resumes in the pause loop.
+    if unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) } != 0 {
+        let e = Error::last_os("ptrace(DETACH)");
+        kill_and_reap(child);
+        return Err(e);
+    }
+    Ok(child)
+}
+
+/// Become the tracer of a parked stub and stop it, on the calling thread's CPU.
+fn adopt(pid: i32) -> Result<()> {
+    let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
+    // SAFETY: seizing a stub of ours that nobody traces.
+    if unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid, 0, opts as libc::c_long) } != 0 {
+        let e = Error::last_os("ptrace(SEIZE)");
+        // SAFETY: killing our own stub; the template reaps it.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        return Err(e);
+    }
+    // SAFETY: pid is now our tracee.
+    if unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, 0, 0) } != 0 {
+        let e = Error::last_os("ptrace(INTERRUPT)");
+        kill_and_reap(pid);
+        return Err(e);
+    }
+    let status = wait_stopped(pid)?;
+    if status >> 16 != libc::PTRACE_EVENT_STOP {
+        kill_and_reap(pid);
+        return Err(Error::Stub { pid, what: format!("seized stub stopped with {status:#x}") });
+    }
+    // SAFETY: cpu_set_t is plain data.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: `set` is a valid cpu_set_t; placing the stub is only a performance matter.
+    unsafe {
+        if libc::sched_getaffinity(0, size, &mut set) == 0 {
+            libc::sched_setaffinity(pid, size, &set);
+        }
+    }
+    Ok(())
+}
+
+/// Run one system call in `pid` (stopped, traced by the calling thread) and return `rax`.
+/// An interrupt (SIGSTOP) that arrives meanwhile is recorded in `kicked` for the next
+/// switch to report.
+fn remote_call(pid: i32, syscall_insn: u64, nr: i64, args: [u64; 6], kicked: Option<&AtomicBool>) -> Result<i64> {
+    let mut regs = get_regs(pid)?;
+    regs.rax = nr as u64;
+    regs.orig_rax = u64::MAX;
+    regs.rdi = args[0];
+    regs.rsi = args[1];
+    regs.rdx = args[2];
+    regs.r10 = args[3];
+    regs.r8 = args[4];
+    regs.r9 = args[5];
+    regs.rip = syscall_insn;
+    set_regs(pid, &regs)?;
+    loop {
+        resume(libc::PTRACE_CONT, pid)?;
+        let status = wait_stopped(pid)?;
+        if stopped_with(status, libc::SIGTRAP) {
+            return Ok(get_regs(pid)?.rax as i64);
+        }
+        match kicked {
+            Some(k) if stopped_with(status, libc::SIGSTOP) => k.store(true, Ordering::SeqCst),
+            _ if status >> 16 == libc::PTRACE_EVENT_STOP => {}
+            _ => return Err(Error::Stub { pid, what: format!("remote syscall {nr} stopped with {status:#x}") }),
+        }
     }
 }
 
@@ -229,7 +449,7 @@ impl Platform for PtracePlatform {
 
     fn new_address_space(&self) -> Result<Arc<dyn AddressSpace>> {
         pin_current_thread();
-        let pid = spawn_stub(self.memfd)?;
+        let pid = self.new_stub()?;
         Ok(Arc::new(PtraceAddressSpace {
             pid,
             tracer: gettid(),
@@ -499,33 +719,7 @@ impl PtraceAddressSpace {
     fn remote_syscall(&self, nr: i64, args: [u64; 6]) -> Result<i64> {
         self.check_thread()?;
         let _guard = self.lock.lock().map_err(|_| Error::Invalid("address space lock poisoned"))?;
-        let mut regs = get_regs(self.pid)?;
-        regs.rax = nr as u64;
-        regs.orig_rax = u64::MAX;
-        regs.rdi = args[0];
-        regs.rsi = args[1];
-        regs.rdx = args[2];
-        regs.r10 = args[3];
-        regs.r8 = args[4];
-        regs.r9 = args[5];
-        regs.rip = self.syscall_insn;
-        set_regs(self.pid, &regs)?;
-        loop {
-            resume(libc::PTRACE_CONT, self.pid)?;
-            let status = wait_stopped(self.pid)?;
-            if stopped_with(status, libc::SIGTRAP) {
-                break;
-            }
-            if stopped_with(status, libc::SIGSTOP) {
-                // An interrupt raced with the remote call; report it on the next switch.
-                self.kicked.store(true, Ordering::SeqCst);
-                continue;
-            }
-            let r = get_regs(self.pid)?;
-            let info = get_siginfo(self.pid)?;
-            return Err(Error::Stub { pid: self.pid, what: format!("remote syscall {nr} stopped with {status:#x} at rip {:#x} addr {:#x} code {} cs {:#x} ss {:#x} fl {:#x}", r.rip, siginfo_addr(&info), info.si_code, r.cs, r.ss, r.eflags) });
-        }
-        Ok(get_regs(self.pid)?.rax as i64)
+        remote_call(self.pid, self.syscall_insn, nr, args, Some(&self.kicked))
     }
 
     fn remote_ok(&self, nr: i64, args: [u64; 6], call: &'static str) -> Result<()> {
@@ -619,6 +813,10 @@ impl Context for PtraceContext {
             if sig == (libc::SIGTRAP | 0x80) {
                 *regs = get_regs(s.pid)?;
                 return Ok(Event::Syscall);
+            }
+            if status >> 16 == libc::PTRACE_EVENT_STOP {
+                // A group-stop of a seized stub (nothing of ours): go on.
+                continue;
             }
             if sig == libc::SIGSTOP {
                 if self.take_kick(s) {

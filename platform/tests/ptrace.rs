@@ -194,3 +194,21 @@ fn a_fresh_stub_does_not_inherit_the_sentrys_simd_registers() {
     assert_eq!(&fp[160..176], &[0u8; 16], "xmm0 leaked from the Sentry");
     assert!(fp[512..520].iter().all(|&b| b == 0), "every component in its init state");
 }
+
+#[test]
+fn stubs_are_cloned_from_the_template_and_traced_by_the_caller() {
+    let (_f, _p, space) = setup(&[0x90]);
+    let pid = stub_pid(&space);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> i32 {
+        status.lines().find(|l| l.starts_with(name)).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    // SAFETY: gettid has no preconditions.
+    #[allow(unsafe_code)]
+    let me = unsafe { libc::gettid() };
+    assert_eq!(field("TracerPid:"), me, "the creating thread traces its stub");
+    assert_ne!(field("PPid:"), std::process::id() as i32, "the parent is the template, not the Sentry");
+    let template = field("PPid:");
+    let tstatus = std::fs::read_to_string(format!("/proc/{template}/status")).unwrap();
+    assert!(tstatus.contains("VmSize:\t       4 kB"), "the template holds one page: {tstatus}");
+}
