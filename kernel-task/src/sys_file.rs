@@ -526,7 +526,7 @@ pub(crate) fn sys_fcntl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             Ok(0)
         }
         _ => {
-            t.kernel.log_once(kernel_abi::nr::FCNTL, "unsupported command: EINVAL");
+            t.kernel.log_once(Some(kernel_abi::nr::FCNTL), "unsupported command: EINVAL");
             return_errno!(EINVAL)
         }
     }
@@ -624,7 +624,7 @@ fn no_xattrs(t: &mut Task, path: Option<(u64, bool)>, fd: Option<u64>) -> KResul
     if let Some(fd) = fd {
         t.file(fd)?;
     }
-    t.kernel.log_once(kernel_abi::nr::GETXATTR, "extended attributes are not supported yet: EOPNOTSUPP");
+    t.kernel.log_once(Some(kernel_abi::nr::GETXATTR), "extended attributes are not supported yet: EOPNOTSUPP");
     return_errno!(EOPNOTSUPP)
 }
 

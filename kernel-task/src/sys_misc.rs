@@ -51,7 +51,7 @@ pub(crate) fn sys_set_robust_list(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_rseq(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    t.kernel.log_once(kernel_abi::nr::RSEQ, "restartable sequences are not supported: ENOSYS");
+    t.kernel.log_once(Some(kernel_abi::nr::RSEQ), "restartable sequences are not supported: ENOSYS");
     return_errno!(ENOSYS)
 }
 
@@ -377,14 +377,13 @@ pub(crate) fn sys_sched_setaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
-/// rt_sigpending(2): nothing is ever left pending in this milestone (signals sent to the
-/// task act at once), so the set is empty.
+/// rt_sigpending(2): the signals waiting while blocked.
 pub(crate) fn sys_rt_sigpending(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if a[1] > 8 {
         return_errno!(EINVAL);
     }
-    let zero = [0u8; 8];
-    t.mm.copy_out(a[0], &zero[..a[1] as usize])?;
+    let set = (t.pending & t.sigmask).to_le_bytes();
+    t.mm.copy_out(a[0], &set[..a[1] as usize])?;
     Ok(0)
 }
 
@@ -440,6 +439,10 @@ pub(crate) fn sys_rt_sigaction(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if let Some(mut n) = new {
         n.mask &= !UNBLOCKABLE;
         t.sigactions[idx] = n;
+        // Setting a disposition that ignores the signal discards it if pending.
+        if ignored(t, sig as u32) {
+            t.pending &= !(1 << idx);
+        }
     }
     Ok(0)
 }
@@ -461,6 +464,7 @@ pub(crate) fn sys_rt_sigprocmask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if a[2] != 0 {
         t.mm.write_val(a[2], &old)?;
     }
+    deliver_unblocked(t);
     Ok(0)
 }
 
@@ -569,8 +573,10 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                 return_errno!(EAGAIN);
             }
             if a[3] == 0 {
-                t.kernel
-                    .log_once(kernel_abi::nr::FUTEX, "FUTEX_WAIT with no other thread and no timeout never returns");
+                t.kernel.log_once(
+                    Some(kernel_abi::nr::FUTEX),
+                    "FUTEX_WAIT with no other thread and no timeout never returns",
+                );
                 loop {
                     std::thread::sleep(Duration::from_secs(3600));
                 }
@@ -587,15 +593,49 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             return_errno!(ETIMEDOUT)
         }
         _ => {
-            t.kernel.log_once(kernel_abi::nr::FUTEX, "futex operation not supported yet: ENOSYS");
+            t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "futex operation not supported yet: ENOSYS");
             return_errno!(ENOSYS)
         }
     }
 }
 
-/// Deliver a signal sent to the task itself (kill/tkill/tgkill of the caller): handlers
-/// are not run in this milestone, so a caught or default-fatal signal ends the process,
-/// an ignored one is dropped.
+/// Whether `sig`'s current disposition discards it.
+fn ignored(t: &Task, sig: u32) -> bool {
+    let act = t.sigactions[(sig - 1) as usize].handler;
+    let default_ignored = matches!(sig, SIGCHLD | SIGURG | SIGWINCH | SIGCONT);
+    sig != SIGKILL && sig != SIGSTOP && (act == SIG_IGN || (act == SIG_DFL && default_ignored))
+}
+
+/// Act on an unblocked signal: handlers are not run in this milestone, so a caught or
+/// default-fatal signal ends the process; an ignored one is dropped.
+pub(crate) fn act_on_signal(t: &mut Task, sig: u32) {
+    if ignored(t, sig) {
+        return;
+    }
+    if matches!(sig, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
+        t.kernel.log_once(Some(kernel_abi::nr::KILL), "job-control stops are not supported yet; ignored");
+        return;
+    }
+    if t.sigactions[(sig - 1) as usize].handler != SIG_DFL {
+        t.kernel.log_once(Some(kernel_abi::nr::KILL), "signal handlers are not run yet; the signal ends the process");
+    }
+    t.exit = Some(ExitStatus::Signal(sig as i32));
+}
+
+/// Act on pending signals that are no longer blocked (lowest number first, as Linux).
+pub(crate) fn deliver_unblocked(t: &mut Task) {
+    while t.exit.is_none() {
+        let ready = t.pending & !t.sigmask;
+        if ready == 0 {
+            return;
+        }
+        let sig = ready.trailing_zeros() + 1;
+        t.pending &= !(1 << (sig - 1));
+        act_on_signal(t, sig);
+    }
+}
+
+/// A signal sent to the task itself (kill/tkill/tgkill of the caller).
 fn signal_self(t: &mut Task, sig: u64) -> KResult<u64> {
     if sig > u64::from(NSIG) {
         return_errno!(EINVAL);
@@ -604,23 +644,11 @@ fn signal_self(t: &mut Task, sig: u64) -> KResult<u64> {
         return Ok(0);
     }
     let sig = sig as u32;
-    let act = t.sigactions[(sig - 1) as usize].handler;
-    let default_ignored = matches!(sig, SIGCHLD | SIGURG | SIGWINCH | SIGCONT);
-    if (act == SIG_IGN || (act == SIG_DFL && default_ignored)) && sig != SIGKILL && sig != SIGSTOP {
+    if ignored(t, sig) {
         return Ok(0);
     }
-    if t.sigmask & (1 << (sig - 1)) != 0 && sig != SIGKILL && sig != SIGSTOP {
-        t.kernel.log_once(kernel_abi::nr::KILL, "blocked signals are not queued yet; dropped");
-        return Ok(0);
-    }
-    if act != SIG_DFL {
-        t.kernel.log_once(kernel_abi::nr::KILL, "signal handlers are not run yet; the signal ends the process");
-    }
-    if matches!(sig, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
-        t.kernel.log_once(kernel_abi::nr::KILL, "job-control stops are not supported yet; ignored");
-        return Ok(0);
-    }
-    t.exit = Some(ExitStatus::Signal(sig as i32));
+    t.pending |= 1 << (sig - 1);
+    deliver_unblocked(t);
     Ok(0)
 }
 

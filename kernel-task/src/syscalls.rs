@@ -124,7 +124,7 @@ table! {
     EXIT_GROUP => m::sys_exit_group, Full;
     SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;
     SCHED_SETAFFINITY => m::sys_sched_setaffinity, Partial("recorded and reported; host placement is the platform's");
-    RT_SIGPENDING => m::sys_rt_sigpending, Full;
+    RT_SIGPENDING => m::sys_rt_sigpending, Partial("only signals the task sent itself can be pending");
     SCHED_YIELD => m::sys_sched_yield, Full;
     SYSINFO => m::sys_sysinfo, Full;
     RT_SIGACTION => m::sys_rt_sigaction, Partial("bookkeeping only; handlers run with the process issue");
@@ -148,7 +148,7 @@ pub(crate) fn dispatch(t: &mut Task) {
     let res = match lookup(n) {
         Some((h, _)) => h(t, args),
         None => {
-            t.kernel.log_once(n, "not implemented: ENOSYS");
+            t.kernel.log_once(Some(n), "not implemented: ENOSYS");
             Err(Errno::ENOSYS.into())
         }
     };

@@ -55,7 +55,7 @@ pub struct Kernel {
     pub(crate) root: Arc<Dentry>,
     pub(crate) hostname: String,
     pub(crate) strace: bool,
-    logged: Mutex<HashSet<(u64, &'static str)>>,
+    logged: Mutex<HashSet<(Option<u64>, &'static str)>>,
 }
 
 impl Kernel {
@@ -71,12 +71,18 @@ impl Kernel {
         })
     }
 
-    /// Log `what` about syscall `nr` once per sandbox (unimplemented calls and flags).
-    pub(crate) fn log_once(&self, nr: u64, what: &'static str) {
+    /// Log `what` once per sandbox: about system call `nr` (unimplemented calls and flags),
+    /// or about the kernel in general when `nr` is `None`.
+    pub(crate) fn log_once(&self, nr: Option<u64>, what: &'static str) {
         let mut l = self.logged.lock().unwrap_or_else(|e| e.into_inner());
         if l.insert((nr, what)) {
-            let name = kernel_abi::syscall_name(nr).unwrap_or("?");
-            log::warn!("syscall {nr} ({name}): {what}");
+            match nr {
+                Some(nr) => {
+                    let name = kernel_abi::syscall_name(nr).unwrap_or("?");
+                    log::warn!("syscall {nr} ({name}): {what}");
+                }
+                None => log::warn!("{what}"),
+            }
         }
     }
 }
@@ -108,6 +114,8 @@ pub struct Task {
     pub(crate) rlimits: [Rlimit; RLIM_NLIMITS as usize],
     pub(crate) sigactions: [KernelSigaction; NSIG as usize],
     pub(crate) sigmask: u64,
+    /// Signals sent to the task while blocked, acted on when unblocked.
+    pub(crate) pending: u64,
     pub(crate) altstack: StackT,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
@@ -191,6 +199,7 @@ impl Task {
             rlimits: default_rlimits(),
             sigactions: [KernelSigaction::default(); NSIG as usize],
             sigmask: 0,
+            pending: 0,
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -320,7 +329,7 @@ impl Task {
         let act = self.sigactions.get(sig as usize - 1).map(|a| a.handler).unwrap_or(SIG_DFL);
         if act != SIG_DFL && act != SIG_IGN {
             // Handler frames are built by the signal-delivery work of the process issue.
-            self.kernel.log_once(0, "signal handlers are not delivered yet; the default action applies");
+            self.kernel.log_once(None, "signal handlers are not delivered yet; the default action applies");
         }
         log::debug!(
             "task {}: {} (code {code}) at {addr:#x}, rip {:#x}",
