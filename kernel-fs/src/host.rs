@@ -240,6 +240,7 @@ impl FileOps for HostFile {
             ino: self.ino,
             name: self.name.clone(),
             chunks: Mutex::new(HashMap::new()),
+            size: std::sync::atomic::AtomicU64::new(0),
         });
         caches.insert(self.ino, c.clone());
         Ok(c)
@@ -256,49 +257,86 @@ pub struct PageCache {
     mf: Arc<MemoryFile>,
     ino: (u64, u64),
     name: String,
-    /// Chunk index -> memory-file offset of its first page.
-    chunks: Mutex<HashMap<u64, u64>>,
+    /// Chunk index -> its pages.
+    chunks: Mutex<HashMap<u64, Chunk>>,
+    /// File size last seen.
+    size: std::sync::atomic::AtomicU64,
+}
+
+impl Drop for PageCache {
+    fn drop(&mut self) {
+        let chunks = self.chunks.get_mut().unwrap_or_else(|e| e.into_inner());
+        for c in chunks.values() {
+            for i in 0..CHUNK_PAGES {
+                self.mf.dec_ref(c.base + i * PAGE_SIZE);
+            }
+        }
+    }
+}
+
+/// One chunk of a file's cache: `CHUNK_PAGES` contiguous memory-file pages, of which the
+/// first `filled` hold file data (a file that grows is read further on demand).
+#[derive(Clone, Copy)]
+struct Chunk {
+    base: u64,
+    filled: u64,
+}
+
+impl PageCache {
+    /// The file's current size, re-read from the host only when `off` lies beyond the
+    /// size last seen.
+    fn size_covering(&self, off: u64) -> KResult<u64> {
+        let known = self.size.load(std::sync::atomic::Ordering::Relaxed);
+        if off < known {
+            return Ok(known);
+        }
+        let now = fstat(self.fd.as_raw_fd())?.st_size.max(0) as u64;
+        self.size.store(now, std::sync::atomic::Ordering::Relaxed);
+        Ok(now)
+    }
+
+    fn read_at(&self, buf: &mut [u8], off: u64) -> usize {
+        let mut done = 0;
+        while done < buf.len() {
+            // SAFETY: the tail of `buf` is writable for the length given.
+            let n = unsafe {
+                libc::pread(self.fd.as_raw_fd(), buf[done..].as_mut_ptr().cast(), buf.len() - done, (off + done as u64) as i64)
+            };
+            if n <= 0 {
+                break;
+            }
+            done += n as usize;
+        }
+        done
+    }
 }
 
 impl Mappable for PageCache {
     fn get_page(&self, off: u64) -> KResult<u64> {
-        let size = fstat(self.fd.as_raw_fd())?.st_size as u64;
+        let size = self.size_covering(off)?;
         if off >= size.div_ceil(PAGE_SIZE) * PAGE_SIZE {
             return_errno!(EFAULT, "page beyond the end of the file");
         }
         let chunk_bytes = CHUNK_PAGES * PAGE_SIZE;
         let idx = off / chunk_bytes;
+        let start = idx * chunk_bytes;
+        let want = (off - start) / PAGE_SIZE;
         let mut chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
-        let base = match chunks.get(&idx) {
-            Some(&b) => b,
-            None => {
-                let start = idx * chunk_bytes;
-                let len = (size - start).min(chunk_bytes);
-                let pages = len.div_ceil(PAGE_SIZE);
-                let b = self.mf.allocate(pages)?;
-                let mut buf = vec![0u8; len as usize];
-                let mut done = 0;
-                while done < buf.len() {
-                    // SAFETY: the tail of `buf` is writable for the length given.
-                    let n = unsafe {
-                        libc::pread(
-                            self.fd.as_raw_fd(),
-                            buf[done..].as_mut_ptr().cast(),
-                            buf.len() - done,
-                            (start + done as u64) as i64,
-                        )
-                    };
-                    if n <= 0 {
-                        break;
-                    }
-                    done += n as usize;
-                }
-                self.mf.write(b, &buf[..done])?;
-                chunks.insert(idx, b);
-                b
-            }
+        let mut chunk = match chunks.get(&idx) {
+            Some(&c) => c,
+            None => Chunk { base: self.mf.allocate(CHUNK_PAGES)?, filled: 0 },
         };
-        let page = base + (off % chunk_bytes);
+        if want >= chunk.filled {
+            // Read from the first unfilled page to the end of the file within the chunk.
+            let end = (size - start).min(chunk_bytes);
+            let from = chunk.filled * PAGE_SIZE;
+            let mut buf = vec![0u8; (end - from) as usize];
+            let n = self.read_at(&mut buf, start + from);
+            self.mf.write(chunk.base + from, &buf[..n])?;
+            chunk.filled = end.div_ceil(PAGE_SIZE);
+        }
+        chunks.insert(idx, chunk);
+        let page = chunk.base + want * PAGE_SIZE;
         self.mf.inc_ref(page);
         Ok(page)
     }

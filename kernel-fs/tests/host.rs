@@ -152,3 +152,23 @@ fn synthetic_dev_shadows_the_host() {
     assert!(resolve(&root, &root, b"/proc", true).unwrap().is_dir());
     assert_eq!(err(resolve(&root, &root, b"/proc/self", true)), Errno::ENOENT);
 }
+
+#[test]
+fn a_file_that_grows_is_read_further_not_past_its_pages() {
+    let (d, root, mf) = fixture();
+    let path = format!("{}/grows", d.path());
+    std::fs::write(&path, vec![b'A'; 100]).unwrap();
+    let f = resolve(&root, &root, b"/grows", true).unwrap().open(O_RDONLY).unwrap();
+    let m = f.mappable().unwrap();
+    let p0 = m.get_page(0).unwrap();
+    assert!(m.get_page(4096).is_err(), "page 1 does not exist yet");
+    // The host appends: page 1 now exists and holds the new data.
+    use std::io::Write;
+    std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(&vec![b'G'; 8192]).unwrap();
+    let p1 = m.get_page(4096).unwrap();
+    assert_eq!(p1, p0 + 4096);
+    let mut b = [0u8; 8];
+    mf.read(p1, &mut b).unwrap();
+    assert_eq!(&b, b"GGGGGGGG");
+    assert_eq!(mf.ref_count(p1), 2, "the cache's reference and ours");
+}
