@@ -300,7 +300,12 @@ impl PageCache {
         while done < buf.len() {
             // SAFETY: the tail of `buf` is writable for the length given.
             let n = unsafe {
-                libc::pread(self.fd.as_raw_fd(), buf[done..].as_mut_ptr().cast(), buf.len() - done, (off + done as u64) as i64)
+                libc::pread(
+                    self.fd.as_raw_fd(),
+                    buf[done..].as_mut_ptr().cast(),
+                    buf.len() - done,
+                    (off + done as u64) as i64,
+                )
             };
             if n <= 0 {
                 break;

@@ -217,7 +217,10 @@ impl MemoryManager {
                 Pte { off, owned: true, mapped: None }
             }
             Backing::Object { obj, offset } => {
-                let off = obj.get_page(offset + (page - vma.start)).map_err(|_| FaultError::Bus)?;
+                let off = obj.get_page(offset + (page - vma.start)).map_err(|e| match e.errno {
+                    kernel_abi::Errno::EFAULT => FaultError::Bus,
+                    _ => FaultError::Fatal(e),
+                })?;
                 let mut pte = Pte { off, owned: false, mapped: None };
                 if write && !vma.shared {
                     pte = self.copy_page(pte).map_err(FaultError::Fatal)?;
@@ -362,8 +365,11 @@ impl MemoryManager {
             let eff = self.effective_prot(&vma, &pte);
             if pte.mapped == Some(eff) {
                 // Mapped with everything allowed: a write to a copy-on-write page, or a
-                // real protection fault.
-                if vma.prot & PROT_WRITE != 0 && eff & PROT_WRITE == 0 && !access.exec {
+                // real protection fault. A page already mapped executable cannot take an
+                // instruction-fetch fault, so a platform's "exec" guess (fault on the page
+                // of rip) is then a data access.
+                let exec = access.exec && eff & PROT_EXEC == 0;
+                if vma.prot & PROT_WRITE != 0 && eff & PROT_WRITE == 0 && !exec {
                     self.break_cow(&mut st, &vma, page).map_err(FaultError::Fatal)?;
                     return Ok(());
                 }
@@ -392,7 +398,12 @@ impl MemoryManager {
             }
             Backing::Anon => (page, page + P),
         };
-        self.populate_range(&mut st, &vma, win_start, win_end, Some(page))?;
+        // The faulting page must exist; the rest of the window is best effort.
+        self.populate_range(&mut st, &vma, page, page + P, Some(page))?;
+        if win_end - win_start > P {
+            let _ = self.populate_range(&mut st, &vma, win_start, page, None);
+            let _ = self.populate_range(&mut st, &vma, page + P, win_end, None);
+        }
         self.map_present(&mut st, &vma, win_start, win_end).map_err(FaultError::Fatal)
     }
 
@@ -510,18 +521,22 @@ impl MemoryManager {
     // The mmap family
 
     fn drop_ptes(&self, st: &mut State, start: u64, end: u64) -> KResult<()> {
-        let keys: Vec<u64> = st.ptes.range(start..end).map(|(&k, _)| k).collect();
         let mut mapped: Option<(u64, u64)> = None;
-        for k in keys {
-            if let Some(p) = st.ptes.remove(&k) {
-                if p.mapped.is_some() {
-                    mapped = Some(mapped.map_or((k, k + P), |(s, _)| (s, k + P)));
-                }
-                self.mf.dec_ref(p.off);
+        for (&k, p) in st.ptes.range(start..end) {
+            if p.mapped.is_some() {
+                mapped = Some(mapped.map_or((k, k + P), |(s, _)| (s, k + P)));
             }
         }
+        // Unmap before freeing: a page must never be reused while the stub still maps it.
+        // If the stub cannot be updated the pages stay allocated (leaked, never reused).
         if let Some((s, e)) = mapped {
             self.space.unmap(s, e - s).map_err(platform_err)?;
+        }
+        let keys: Vec<u64> = st.ptes.range(start..end).map(|(&k, _)| k).collect();
+        for k in keys {
+            if let Some(p) = st.ptes.remove(&k) {
+                self.mf.dec_ref(p.off);
+            }
         }
         Ok(())
     }
@@ -531,23 +546,21 @@ impl MemoryManager {
         self.drop_ptes(st, start, end)
     }
 
-    fn check_range(&self, addr: u64, len: u64) -> KResult<(u64, u64)> {
-        if !addr.is_multiple_of(P) {
-            return_errno!(EINVAL, "unaligned address");
-        }
-        let end = addr.checked_add(len).and_then(page_up).ok_or(errno!(EINVAL))?;
-        if end > self.max_addr {
-            return_errno!(EINVAL, "range beyond the address space");
-        }
-        Ok((addr, end))
-    }
-
-    /// munmap(2).
+    /// munmap(2). Ranges up to the top of the x86_64 user address space are accepted;
+    /// the part above this address space's limit (the platform's reserve) holds nothing.
     pub fn munmap(&self, addr: u64, len: u64) -> KResult<()> {
-        if len == 0 {
+        const TASK_SIZE: u64 = 0x7fff_ffff_f000;
+        if len == 0 || addr % P != 0 {
             return_errno!(EINVAL);
         }
-        let (start, end) = self.check_range(addr, len)?;
+        let end = addr.checked_add(len).and_then(page_up).ok_or(errno!(EINVAL))?;
+        if end > TASK_SIZE {
+            return_errno!(EINVAL);
+        }
+        let (start, end) = (addr.min(self.max_addr), end.min(self.max_addr));
+        if start >= end {
+            return Ok(());
+        }
         let mut st = self.lock();
         self.unmap_locked(&mut st, start, end)
     }
@@ -616,7 +629,8 @@ impl MemoryManager {
             return_errno!(ENOMEM, "no huge pages in the sandbox");
         }
         let len = page_up(args.len).ok_or(errno!(ENOMEM))?;
-        if args.offset.checked_add(len).is_none() {
+        // Linux: the last page offset must fit, and files end at MAX_LFS_FILESIZE.
+        if args.offset.checked_add(len).is_none_or(|e| e > i64::MAX as u64) {
             return_errno!(EOVERFLOW);
         }
         if args.prot & PROT_WRITE != 0 && shared && args.max_prot & PROT_WRITE == 0 {
@@ -637,7 +651,7 @@ impl MemoryManager {
             if args.addr.checked_add(len).is_none_or(|e| e > self.max_addr) {
                 return_errno!(ENOMEM);
             }
-            if f & MAP_FIXED == 0 && !st.vmas.is_free(args.addr, args.addr + len) {
+            if f & MAP_FIXED_NOREPLACE != 0 && !st.vmas.is_free(args.addr, args.addr + len) {
                 return_errno!(EEXIST);
             }
             args.addr
@@ -677,7 +691,9 @@ impl MemoryManager {
         let populate = vma.locked || (f & MAP_POPULATE != 0 && f & MAP_NONBLOCK == 0);
         st.vmas.insert(vma.clone());
         if populate {
-            self.populate_mapped(&mut st, &vma, start, end, vma.prot & PROT_WRITE != 0)?;
+            // As in Linux, failing to prefault (past the end of a file, memory pressure)
+            // does not fail the mapping; the pages fault in later or raise SIGBUS.
+            let _ = self.populate_mapped(&mut st, &vma, start, end, vma.prot & PROT_WRITE != 0);
         }
         Ok(start)
     }
@@ -740,14 +756,20 @@ impl MemoryManager {
         st.vmas.update(start, end, |v| v.prot = prot);
         for v in pieces {
             let stub_prot = if v.shared { prot } else { prot & !PROT_WRITE };
-            let any_mapped = st.ptes.range(v.start..v.end).any(|(_, p)| p.mapped.is_some());
-            if any_mapped {
-                self.space.protect(v.start, v.len(), stub_prot).map_err(platform_err)?;
-                for (_, p) in st.ptes.range_mut(v.start..v.end) {
-                    if p.mapped.is_some() {
-                        p.mapped = Some(stub_prot);
+            // Only pages the stub maps can be protected there: a host mprotect over a hole
+            // fails. Collect the mapped runs, record the new protection, then apply it.
+            let mut runs: Vec<(u64, u64)> = Vec::new();
+            for (&a, p) in st.ptes.range_mut(v.start..v.end) {
+                if p.mapped.is_some() {
+                    p.mapped = Some(stub_prot);
+                    match runs.last_mut() {
+                        Some(r) if r.1 == a => r.1 = a + P,
+                        _ => runs.push((a, a + P)),
                     }
                 }
+            }
+            for (a, e) in runs {
+                self.space.protect(a, e - a, stub_prot).map_err(platform_err)?;
             }
         }
         Ok(())
@@ -838,6 +860,9 @@ impl MemoryManager {
             return Ok(old);
         }
         let grow_end = old.checked_add(new_len).ok_or(errno!(ENOMEM))?;
+        if vma.backing.offset().checked_add((old - vma.start) + new_len).is_none_or(|e| e > i64::MAX as u64) {
+            return_errno!(EINVAL);
+        }
         if old_end == vma.end
             && grow_end <= self.max_addr
             && st.vmas.is_free(old_end, grow_end)

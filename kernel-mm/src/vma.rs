@@ -126,7 +126,9 @@ impl Vma {
         self.end == next.start
             && self.same_flags(next)
             && match (&self.backing, &next.backing) {
-                (Backing::Object { offset: a, .. }, Backing::Object { offset: b, .. }) => a + self.len() == *b,
+                (Backing::Object { offset: a, .. }, Backing::Object { offset: b, .. }) => {
+                    a.checked_add(self.len()) == Some(*b)
+                }
                 _ => true,
             }
     }

@@ -49,6 +49,10 @@ impl AddressSpace for FakeSpace {
     fn protect(&self, addr: u64, len: u64, prot: u32) -> platform::Result<()> {
         *self.calls.lock().unwrap() += 1;
         let mut p = self.pages.lock().unwrap();
+        // Like the host's mprotect: a hole in the range is an error.
+        if (0..len / P).any(|i| !p.contains_key(&(addr + i * P))) {
+            return Err(platform::Error::Invalid("mprotect over a hole"));
+        }
         for i in 0..len / P {
             if let Some(e) = p.get_mut(&(addr + i * P)) {
                 e.1 = prot;
@@ -378,4 +382,56 @@ fn dropping_the_manager_frees_every_page() {
     assert!(mf.allocated_pages() > 0);
     drop(mm);
     assert_eq!(mf.allocated_pages(), 0);
+}
+
+#[test]
+fn mprotect_over_partly_touched_memory_protects_what_is_mapped() {
+    let (_mf, space, mm) = setup();
+    let a = anon(&mm, 3 * P, PROT_READ | PROT_WRITE);
+    mm.handle_fault(a, WRITE).unwrap();
+    mm.handle_fault(a + 2 * P, WRITE).unwrap();
+    mm.mprotect(a, 3 * P, PROT_READ).unwrap();
+    assert_eq!(space.mapped(a).unwrap().1, PROT_READ);
+    assert_eq!(space.mapped(a + 2 * P).unwrap().1, PROT_READ);
+    assert_eq!(mm.handle_fault(a + 2 * P, WRITE), Err(FaultError::Segv(SEGV_ACCERR)));
+}
+
+#[test]
+fn a_write_on_the_page_of_rip_breaks_copy_on_write() {
+    // The platform guesses "exec" for a fault on rip's page; on a page already mapped
+    // executable that guess is wrong, and the write must get its copy.
+    let (mf, space, mm) = setup();
+    let file = Arc::new(FakeFile { mf: mf.clone(), len: 2 * P, cache: Mutex::new(BTreeMap::new()) });
+    let mut args = MmapArgs::anon(0, 2 * P, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE);
+    args.flags = MAP_PRIVATE;
+    args.object = Some(file);
+    let a = mm.mmap(args).unwrap();
+    mm.handle_fault(a, Access { read: false, write: false, exec: true }).unwrap();
+    assert_eq!(space.mapped(a).unwrap().1, PROT_READ | PROT_EXEC);
+    mm.handle_fault(a + 8, Access { read: false, write: false, exec: true }).unwrap();
+    assert_eq!(space.mapped(a).unwrap().1, PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+#[test]
+fn mmap_flag_and_offset_edges() {
+    let (mf, _space, mm) = setup();
+    let x = anon(&mm, P, PROT_READ);
+    let e = mm.mmap(MmapArgs::anon(x, P, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_FIXED_NOREPLACE)).unwrap_err();
+    assert_eq!(e.errno, Errno::EEXIST, "NOREPLACE wins over FIXED");
+    let file = Arc::new(FakeFile { mf, len: P, cache: Mutex::new(BTreeMap::new()) });
+    let mut args = MmapArgs::anon(0, P, PROT_READ, MAP_PRIVATE);
+    args.flags = MAP_PRIVATE;
+    args.object = Some(file.clone());
+    args.offset = 0xffff_ffff_ffff_e000;
+    assert_eq!(mm.mmap(args.clone()).unwrap_err().errno, Errno::EOVERFLOW);
+    // Prefaulting past the end of the file does not fail the mapping.
+    args.offset = 0;
+    args.len = 4 * P;
+    args.prot = PROT_READ | PROT_WRITE;
+    args.flags = MAP_PRIVATE | MAP_POPULATE;
+    let a = mm.mmap(args).unwrap();
+    assert_eq!(mm.mincore(a, P).unwrap(), vec![1]);
+    // munmap of the platform's reserve at the top is a no-op, beyond TASK_SIZE EINVAL.
+    mm.munmap(MAX, 16 * P).unwrap();
+    assert_eq!(mm.munmap(0x7fff_ffff_f000, P).unwrap_err().errno, Errno::EINVAL);
 }

@@ -89,6 +89,7 @@ pub trait Random {
 
 struct Mapped {
     bias: u64,
+    lo: u64,
     end: u64,
 }
 
@@ -110,6 +111,9 @@ fn map_segments(mm: &MemoryManager, file: &Arc<File>, info: &ElfInfo, base: Opti
         hi = hi.max(end);
     }
     let span = page_up(hi).ok_or(errno!(ENOEXEC))? - lo;
+    if info.ehdr.e_type == ET_EXEC && page_up(hi).is_none_or(|h| h > mm.max_address()) {
+        return_errno!(ENOEXEC, "segment beyond the address space");
+    }
     let bias = if info.ehdr.e_type == ET_DYN {
         // Reserve the whole span so the segments land together.
         let addr = mm.mmap(MmapArgs { addr: base.unwrap_or(0), ..MmapArgs::anon(0, span, PROT_NONE, MAP_PRIVATE) })?;
@@ -155,7 +159,9 @@ fn map_segments(mm: &MemoryManager, file: &Arc<File>, info: &ElfInfo, base: Opti
         }
         prev_end = prev_end.max(mem_end);
     }
-    Ok(Mapped { bias, end: page_up(hi + bias).ok_or(errno!(ENOEXEC))? })
+    // Every segment lies in [lo + bias, hi + bias), which the checks above keep inside the
+    // address space, so these sums cannot overflow.
+    Ok(Mapped { bias, lo: lo + bias, end: page_up(hi + bias).ok_or(errno!(ENOEXEC))? })
 }
 
 /// Load `file` (already opened for reading) into the empty `mm`. `open_interp` opens the
@@ -190,7 +196,7 @@ pub fn load(
     let base = (info.ehdr.e_type == ET_DYN).then(|| ELF_ET_DYN_BASE + (rng.next_u64() % (1 << 16)) * PAGE_SIZE * 16);
     let main = map_segments(mm, file, &info, base)?;
     let phdr = match info.phdrs.iter().find(|p| p.p_type == PT_PHDR) {
-        Some(p) => p.p_vaddr + main.bias,
+        Some(p) => p.p_vaddr.checked_add(main.bias),
         None => info
             .phdrs
             .iter()
@@ -199,8 +205,13 @@ pub fn load(
                     && p.p_offset <= info.ehdr.e_phoff
                     && info.ehdr.e_phoff < p.p_offset.saturating_add(p.p_filesz)
             })
-            .map(|p| p.p_vaddr + (info.ehdr.e_phoff - p.p_offset) + main.bias)
-            .unwrap_or(0),
+            .and_then(|p| p.p_vaddr.checked_add(info.ehdr.e_phoff - p.p_offset)?.checked_add(main.bias)),
+    };
+    // The program headers must lie in what was loaded (ld.so reads them through AT_PHDR).
+    let phdr = match phdr {
+        Some(a) if a >= main.lo && a < main.end => a,
+        Some(_) => return_errno!(ENOEXEC, "program headers outside the loaded image"),
+        None => 0,
     };
     let prog_entry = info.ehdr.e_entry.wrapping_add(main.bias);
     let mut image = LoadedImage {
@@ -209,7 +220,7 @@ pub fn load(
         phdr,
         phnum: u64::from(info.ehdr.e_phnum),
         interp_base: 0,
-        brk_start: main.end + (rng.next_u64() % 8192) * PAGE_SIZE,
+        brk_start: main.end.saturating_add((rng.next_u64() % 8192) * PAGE_SIZE).min(mm.max_address()),
         exec_stack,
     };
     if let Some(path) = interp_path {

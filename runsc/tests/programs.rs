@@ -137,3 +137,64 @@ fn ls_long_listing_matches_native() {
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
     assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout));
 }
+
+/// A minimal x86_64 ELF: `exit(7)` code at 0x401000, with extra program headers.
+fn elf(kind: u16, extra: &[[u64; 7]]) -> Vec<u8> {
+    let phnum = 1 + extra.len();
+    let code: [u8; 12] = [0xb8, 60, 0, 0, 0, 0xbf, 7, 0, 0, 0, 0x0f, 0x05]; // exit(7)
+    let mut v = Vec::new();
+    v.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    v.extend_from_slice(&kind.to_le_bytes()); // e_type
+    v.extend_from_slice(&62u16.to_le_bytes()); // e_machine
+    v.extend_from_slice(&1u32.to_le_bytes());
+    v.extend_from_slice(&0x401000u64.to_le_bytes()); // e_entry
+    v.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+    v.extend_from_slice(&0u64.to_le_bytes());
+    v.extend_from_slice(&0u32.to_le_bytes());
+    for x in [64u16, 56, phnum as u16, 64, 0, 0] {
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    // PT_LOAD R+X: file offset 0x1000 -> 0x401000.
+    let mut phdrs = vec![[1u64 | (5 << 32), 0x1000, 0x401000, 0x401000, 12, 12, 0x1000]];
+    phdrs.extend_from_slice(extra);
+    for p in phdrs {
+        v.extend_from_slice(&(p[0] as u32).to_le_bytes());
+        v.extend_from_slice(&((p[0] >> 32) as u32).to_le_bytes());
+        for x in &p[1..] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    v.resize(0x1000, 0);
+    v.extend_from_slice(&code);
+    v
+}
+
+#[test]
+fn hostile_elf_headers_are_refused_without_harm() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = format!("{}/elf-{}", env!("CARGO_TARGET_TMPDIR"), std::process::id());
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("good", elf(2, &[])),
+        // PT_PHDR far outside the image (an overflowing address).
+        ("phdr-overflow", elf(2, &[[6, 64, u64::MAX - 0xfff, 0, 56, 56, 8]])),
+        // An empty PT_LOAD at the very top of the address space.
+        ("load-at-top", elf(2, &[[1 | (4 << 32), 0, 0xffff_ffff_ffff_0000, 0, 0, 0, 0x1000]])),
+        // A segment whose end wraps around.
+        ("load-wraps", elf(2, &[[1 | (4 << 32), 0, 0xffff_ffff_ffff_f000, 0, 0, 0x2000, 0x1000]])),
+    ];
+    for (name, bytes) in cases {
+        let path = format!("{dir}/{name}");
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let o = sandboxed(&[&path]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{name}: the Sentry panicked: {err}");
+        if name == "good" {
+            assert_eq!(o.status.code(), Some(7), "{err}");
+        } else {
+            assert_eq!(o.status.code(), Some(126), "{name}: refused as not executable: {err}");
+            assert!(err.contains("ENOEXEC"), "{name}: {err}");
+        }
+    }
+}
