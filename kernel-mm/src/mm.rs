@@ -550,7 +550,7 @@ impl MemoryManager {
     /// the part above this address space's limit (the platform's reserve) holds nothing.
     pub fn munmap(&self, addr: u64, len: u64) -> KResult<()> {
         const TASK_SIZE: u64 = 0x7fff_ffff_f000;
-        if len == 0 || addr % P != 0 {
+        if len == 0 || !addr.is_multiple_of(P) {
             return_errno!(EINVAL);
         }
         let end = addr.checked_add(len).and_then(page_up).ok_or(errno!(EINVAL))?;
@@ -629,6 +629,9 @@ impl MemoryManager {
             return_errno!(ENOMEM, "no huge pages in the sandbox");
         }
         let len = page_up(args.len).ok_or(errno!(ENOMEM))?;
+        if len > self.max_addr {
+            return_errno!(ENOMEM);
+        }
         // Linux: the last page offset must fit, and files end at MAX_LFS_FILESIZE.
         if args.offset.checked_add(len).is_none_or(|e| e > i64::MAX as u64) {
             return_errno!(EOVERFLOW);
