@@ -137,6 +137,16 @@ table! {
     EXECVE => m::sys_execve, Partial("ELF only (#! scripts give ENOEXEC); single-threaded");
 }
 
+/// Whether the stop came from the 64-bit `syscall` instruction (`0f 05` just before rip)
+/// rather than `int 0x80` (`cd 80`). Unreadable code (execute-only) counts as `syscall`.
+fn entered_by_syscall_insn(t: &Task) -> bool {
+    let mut insn = [0u8; 2];
+    match t.mm.copy_in(t.regs.rip.wrapping_sub(2), &mut insn) {
+        Ok(()) => insn != [0xcd, 0x80],
+        Err(_) => true,
+    }
+}
+
 /// Handle the system call the task's registers describe.
 pub(crate) fn dispatch(t: &mut Task) {
     let n = t.regs.orig_rax;
@@ -145,11 +155,18 @@ pub(crate) fn dispatch(t: &mut Task) {
     if early {
         strace::before(t, n, &args);
     }
-    let res = match lookup(n) {
-        Some((h, _)) => h(t, args),
-        None => {
-            t.kernel.log_once(Some(n), "not implemented: ENOSYS");
-            Err(Errno::ENOSYS.into())
+    let res = if !entered_by_syscall_insn(t) {
+        // int 0x80 reaches us with the same stop; its i386 numbers and argument registers
+        // would mean something else here. 32-bit system calls are not supported.
+        t.kernel.log_once(None, "32-bit system calls (int 0x80) are not supported: ENOSYS");
+        Err(Errno::ENOSYS.into())
+    } else {
+        match lookup(n) {
+            Some((h, _)) => h(t, args),
+            None => {
+                t.kernel.log_once(Some(n), "not implemented: ENOSYS");
+                Err(Errno::ENOSYS.into())
+            }
         }
     };
     if t.kernel.strace {

@@ -60,6 +60,11 @@ std::arch::global_asm!(
     "mov r10d, 0x53053053",
     "syscall",
     "3:",
+    // setsid() (after the rseq block: syscall clobbers rcx): leave the Sentry's session
+    // and process group, so signals for the terminal's foreground group (SIGINT,
+    // SIGWINCH...) go to runsc, not the stub.
+    "mov eax, 112",
+    "syscall",
     // prctl(PR_SET_PDEATHSIG, SIGKILL)
     "mov eax, 157",
     "mov edi, 1",
@@ -427,14 +432,24 @@ fn remote_call(pid: i32, syscall_insn: u64, nr: i64, args: [u64; 6], kicked: Opt
     loop {
         resume(libc::PTRACE_CONT, pid)?;
         let status = wait_stopped(pid)?;
+        if status >> 16 == libc::PTRACE_EVENT_STOP {
+            continue;
+        }
+        if stopped_with(status, libc::SIGSTOP) {
+            if let Some(k) = kicked {
+                k.store(true, Ordering::SeqCst);
+            }
+            continue;
+        }
+        let host_sent = libc::WIFSTOPPED(status) && get_siginfo(pid)?.si_code <= 0;
+        if host_sent {
+            // A signal from outside the sandbox: not ours to deliver; suppress it.
+            continue;
+        }
         if stopped_with(status, libc::SIGTRAP) {
             return Ok(get_regs(pid)?.rax as i64);
         }
-        match kicked {
-            Some(k) if stopped_with(status, libc::SIGSTOP) => k.store(true, Ordering::SeqCst),
-            _ if status >> 16 == libc::PTRACE_EVENT_STOP => {}
-            _ => return Err(Error::Stub { pid, what: format!("remote syscall {nr} stopped with {status:#x}") }),
-        }
+        return Err(Error::Stub { pid, what: format!("remote syscall {nr} stopped with {status:#x}") });
     }
 }
 
@@ -827,6 +842,13 @@ impl Context for PtraceContext {
                 continue;
             }
             let info = get_siginfo(s.pid)?;
+            if info.si_code <= 0 {
+                // Sent from outside the sandbox (kill/tgkill/sigqueue on the host, e.g. a
+                // terminal's SIGWINCH): the application did not cause it, and signals for
+                // the application come from the Sentry. Suppress it.
+                log::debug!("stub {}: suppressed host signal {sig} (si_code {})", s.pid, info.si_code);
+                continue;
+            }
             *regs = get_regs(s.pid)?;
             let addr = siginfo_addr(&info);
             if sig == libc::SIGSEGV && info.si_code > 0 {

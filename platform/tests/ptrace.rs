@@ -212,3 +212,30 @@ fn stubs_are_cloned_from_the_template_and_traced_by_the_caller() {
     let tstatus = std::fs::read_to_string(format!("/proc/{template}/status")).unwrap();
     assert!(tstatus.contains("VmSize:\t       4 kB"), "the template holds one page: {tstatus}");
 }
+
+#[test]
+fn host_signals_to_the_stub_are_suppressed() {
+    let (_f, p, space) = setup(&[0xeb, 0xfe]); // jmp $
+    let pid = stub_pid(&space);
+    // SAFETY: getsid has no preconditions.
+    #[allow(unsafe_code)]
+    let (mine, stubs) = unsafe { (libc::getsid(0), libc::getsid(pid)) };
+    assert_ne!(mine, stubs, "the stub has its own session, out of the terminal's reach");
+    let mut ctx = p.new_context().unwrap();
+    let kick = ctx.interrupter();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        // SAFETY: signals to our own stub.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(pid, libc::SIGWINCH);
+            libc::kill(pid, libc::SIGUSR1);
+            libc::kill(pid, libc::SIGSEGV);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        kick.interrupt();
+    });
+    let mut regs = start_regs();
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Interrupted, "no host signal reached the application");
+    t.join().unwrap();
+}

@@ -198,3 +198,38 @@ fn hostile_elf_headers_are_refused_without_harm() {
         }
     }
 }
+
+/// Compile a C program for a test into the target's temp dir.
+fn compile(name: &str, src: &str) -> String {
+    let dir = format!("{}/cprogs", env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = format!("{dir}/{name}.c");
+    let bin = format!("{dir}/{name}");
+    std::fs::write(&c, src).unwrap();
+    let o = Command::new("gcc")
+        .args(["-O1", "-static", "-o", &bin, &c])
+        .output()
+        .expect("gcc runs (scripts/setup.sh installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    bin
+}
+
+#[test]
+fn int80_system_calls_are_enosys_not_misread_as_64_bit() {
+    // i386 write(1, msg, 6) via int 0x80: natively it writes; here it must not run as
+    // the 64-bit call 4 (stat) with 64-bit registers, but fail with ENOSYS.
+    let bin = compile(
+        "int80",
+        r#"#include <stdio.h>
+static char msg[] = "int80\n";
+int main(void) {
+    long r;
+    asm volatile("int $0x80" : "=a"(r) : "a"(4L), "b"(1L), "c"(msg), "d"(6L) : "memory");
+    printf("result %ld\n", r);
+    return 0;
+}
+"#,
+    );
+    let o = sandboxed(&[&bin]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "result -38\n");
+}
