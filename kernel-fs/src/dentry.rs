@@ -1,7 +1,7 @@
 //! Dentries: named nodes of the sandbox's file tree.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
@@ -21,42 +21,53 @@ pub enum Inode {
     Device(Device),
 }
 
-/// A name in the tree. Children are cached; synthetic children shadow host ones (the
-/// foundation's stand-in for mounts).
+/// Children of a dentry: attached ones (the Sentry's own, shadowing host names: the
+/// foundation's stand-in for mounts) are held; looked-up host ones are only remembered
+/// while something else holds them (an open file, a cwd, a child, or the filesystem's
+/// small set of recent lookups), so the host O_PATH fds they carry stay bounded.
+#[derive(Default)]
+struct Children {
+    attached: HashMap<Vec<u8>, Arc<Dentry>>,
+    cached: HashMap<Vec<u8>, Weak<Dentry>>,
+    /// Size of `cached` after the last sweep of dead entries.
+    swept: usize,
+}
+
+/// A name in the tree.
 pub struct Dentry {
-    name: String,
+    name: Vec<u8>,
     parent: Option<Arc<Dentry>>,
     inode: Inode,
-    children: Mutex<HashMap<String, Arc<Dentry>>>,
+    children: Mutex<Children>,
 }
 
 impl Dentry {
     /// A root dentry.
     pub fn new_root(inode: Inode) -> Arc<Dentry> {
-        Arc::new(Dentry { name: String::new(), parent: None, inode, children: Mutex::new(HashMap::new()) })
+        Arc::new(Dentry { name: Vec::new(), parent: None, inode, children: Mutex::new(Children::default()) })
     }
 
     /// A child of `parent`, not yet attached.
-    pub fn new_child(parent: &Arc<Dentry>, name: &str, inode: Inode) -> Arc<Dentry> {
+    pub fn new_child(parent: &Arc<Dentry>, name: &[u8], inode: Inode) -> Arc<Dentry> {
         Arc::new(Dentry {
-            name: name.to_string(),
+            name: name.to_vec(),
             parent: Some(parent.clone()),
             inode,
-            children: Mutex::new(HashMap::new()),
+            children: Mutex::new(Children::default()),
         })
     }
 
     /// Attach `child` under its name, shadowing any host entry of that name.
     pub fn attach(self: &Arc<Self>, child: Arc<Dentry>) {
-        self.lock_children().insert(child.name.clone(), child);
+        self.lock_children().attached.insert(child.name.clone(), child);
     }
 
-    fn lock_children(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Dentry>>> {
+    fn lock_children(&self) -> std::sync::MutexGuard<'_, Children> {
         self.children.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The final path component ("" for the root).
-    pub fn name(&self) -> &str {
+    /// The final path component, as raw bytes ("" for the root).
+    pub fn name(&self) -> &[u8] {
         &self.name
     }
 
@@ -70,21 +81,31 @@ impl Dentry {
         &self.inode
     }
 
-    /// The absolute path from the sandbox root.
-    pub fn path(&self) -> String {
+    /// The absolute path from the sandbox root, as raw bytes (getcwd).
+    pub fn path_bytes(&self) -> Vec<u8> {
         let mut parts = Vec::new();
         let mut cur = Some(self);
         while let Some(d) = cur {
             if d.parent.is_some() {
-                parts.push(d.name.as_str());
+                parts.push(d.name.as_slice());
             }
             cur = d.parent.as_deref();
         }
         if parts.is_empty() {
-            return "/".into();
+            return b"/".to_vec();
         }
         parts.reverse();
-        format!("/{}", parts.join("/"))
+        let mut out = Vec::new();
+        for p in parts {
+            out.push(b'/');
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    /// The absolute path, for logs and names (lossy for non-UTF-8 names).
+    pub fn path(&self) -> String {
+        String::from_utf8_lossy(&self.path_bytes()).into_owned()
     }
 
     /// `st_mode` (type and permissions).
@@ -108,24 +129,36 @@ impl Dentry {
 
     /// The child called `name` (not "." or "..").
     pub fn lookup(self: &Arc<Self>, name: &[u8]) -> KResult<Arc<Dentry>> {
-        let key = std::str::from_utf8(name).map(str::to_string);
-        if let Ok(k) = &key {
-            if let Some(c) = self.lock_children().get(k) {
-                return Ok(c.clone());
+        {
+            let c = self.lock_children();
+            if let Some(d) = c.attached.get(name) {
+                return Ok(d.clone());
+            }
+            if let Some(d) = c.cached.get(name).and_then(Weak::upgrade) {
+                return Ok(d);
             }
         }
-        let inode = match &self.inode {
-            Inode::Host(h) => Inode::Host(h.lookup(name)?),
+        let host = match &self.inode {
+            Inode::Host(h) => h,
             Inode::Dir => return_errno!(ENOENT),
             Inode::Device(_) => return_errno!(ENOTDIR),
         };
-        let name_str = String::from_utf8_lossy(name).into_owned();
-        let child = Dentry::new_child(self, &name_str, inode);
-        // Non-UTF-8 names are looked up afresh each time rather than cached under a lossy key.
-        if let Ok(k) = key {
-            self.lock_children().insert(k, child.clone());
+        let child = Dentry::new_child(self, name, Inode::Host(host.lookup(name)?));
+        {
+            let mut c = self.lock_children();
+            c.cached.insert(name.to_vec(), Arc::downgrade(&child));
+            if c.cached.len() > 2 * c.swept.max(32) {
+                c.cached.retain(|_, w| w.strong_count() > 0);
+                c.swept = c.cached.len();
+            }
         }
+        host.remember(child.clone());
         Ok(child)
+    }
+
+    /// Number of live cached children (for tests and diagnostics).
+    pub fn cached_children(&self) -> usize {
+        self.lock_children().cached.values().filter(|w| w.strong_count() > 0).count()
     }
 
     /// The target of a symbolic link; EINVAL for anything else.
@@ -175,8 +208,12 @@ impl Dentry {
 
     /// The names in a synthetic directory (sorted), for getdents.
     pub(crate) fn synthetic_entries(&self) -> Vec<(String, u32, u64)> {
-        let mut v: Vec<(String, u32, u64)> =
-            self.lock_children().values().map(|c| (c.name.clone(), c.mode(), c.synthetic_ino())).collect();
+        let mut v: Vec<(String, u32, u64)> = self
+            .lock_children()
+            .attached
+            .values()
+            .map(|c| (String::from_utf8_lossy(&c.name).into_owned(), c.mode(), c.synthetic_ino()))
+            .collect();
         v.sort();
         v
     }

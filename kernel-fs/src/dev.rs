@@ -123,7 +123,7 @@ impl FileOps for DeviceFile {
 /// Shadow the host's /dev, /proc and /sys under `root` with the Sentry's own: a /dev with
 /// the basic devices, and empty /proc and /sys until procfs and sysfs exist.
 pub fn mount_synthetic(root: &Arc<Dentry>) {
-    let dev = Dentry::new_child(root, "dev", Inode::Dir);
+    let dev = Dentry::new_child(root, b"dev", Inode::Dir);
     for (name, d) in [
         ("null", Device::Null),
         ("zero", Device::Zero),
@@ -131,9 +131,9 @@ pub fn mount_synthetic(root: &Arc<Dentry>) {
         ("random", Device::Random),
         ("urandom", Device::Urandom),
     ] {
-        dev.attach(Dentry::new_child(&dev, name, Inode::Device(d)));
+        dev.attach(Dentry::new_child(&dev, name.as_bytes(), Inode::Device(d)));
     }
     root.attach(dev);
-    root.attach(Dentry::new_child(root, "proc", Inode::Dir));
-    root.attach(Dentry::new_child(root, "sys", Inode::Dir));
+    root.attach(Dentry::new_child(root, b"proc", Inode::Dir));
+    root.attach(Dentry::new_child(root, b"sys", Inode::Dir));
 }

@@ -18,11 +18,21 @@ use crate::{Dentry, FileOps, Inode};
 pub struct HostShared {
     mf: Arc<MemoryFile>,
     caches: Mutex<HashMap<(u64, u64), Arc<PageCache>>>,
+    /// The most recent lookups, kept alive so hot paths need no host calls; everything
+    /// else is released (with its O_PATH fd) once unused.
+    recent: Mutex<std::collections::VecDeque<Arc<Dentry>>>,
 }
+
+/// How many recent lookups each host filesystem keeps alive.
+const RECENT_DENTRIES: usize = 512;
 
 /// Make the root dentry of a host filesystem from a directory fd (taken over).
 pub fn new_root(dirfd: OwnedFd, mf: Arc<MemoryFile>) -> KResult<Arc<Dentry>> {
-    let shared = Arc::new(HostShared { mf, caches: Mutex::new(HashMap::new()) });
+    let shared = Arc::new(HostShared {
+        mf,
+        caches: Mutex::new(HashMap::new()),
+        recent: Mutex::new(std::collections::VecDeque::with_capacity(RECENT_DENTRIES)),
+    });
     let st = fstat(dirfd.as_raw_fd())?;
     if st.st_mode & S_IFMT != S_IFDIR {
         return_errno!(ENOTDIR);
@@ -100,6 +110,15 @@ impl HostInode {
         Ok(HostInode { fd: Arc::new(fd), stat, shared: self.shared.clone() })
     }
 
+    /// Keep `d` alive among the recent lookups.
+    pub(crate) fn remember(&self, d: Arc<Dentry>) {
+        let mut r = self.shared.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if r.len() == RECENT_DENTRIES {
+            r.pop_front();
+        }
+        r.push_back(d);
+    }
+
     pub(crate) fn readlink(&self) -> KResult<Vec<u8>> {
         let mut buf = vec![0u8; 4096];
         // SAFETY: the empty path names the O_PATH symlink itself; `buf` is writable for
@@ -137,15 +156,23 @@ impl HostInode {
             // Host devices, FIFOs and sockets are not reachable from the sandbox.
             return_errno!(EACCES, "host special files are not passed through");
         }
-        // Re-open through the parent directory so the host checks the real file.
-        let mut host_flags = libc::O_RDONLY;
+        // Re-open through the parent directory (an O_PATH fd cannot be upgraded without
+        // /proc). O_NONBLOCK keeps a FIFO swapped in meanwhile from blocking the Sentry,
+        // and the result must be the very file looked up.
+        let mut host_flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
         if kind == S_IFDIR {
             host_flags |= libc::O_DIRECTORY;
         }
         let fd = match dentry.parent().map(|p| p.inode()) {
-            Some(Inode::Host(parent)) => openat(parent.fd.as_raw_fd(), dentry.name().as_bytes(), host_flags)?,
+            Some(Inode::Host(parent)) => openat(parent.fd.as_raw_fd(), dentry.name(), host_flags)?,
             _ => openat(self.fd.as_raw_fd(), b".", host_flags)?,
         };
+        let st = fstat(fd.as_raw_fd())?;
+        if (st.st_dev, st.st_ino, st.st_mode & S_IFMT) != (self.stat.st_dev, self.stat.st_ino, kind) {
+            return_errno!(ESTALE, "the host file changed between lookup and open");
+        }
+        // SAFETY: F_SETFL on our own fresh descriptor.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, 0) };
         Ok(Box::new(HostFile {
             fd,
             ino: (self.stat.st_dev, self.stat.st_ino),

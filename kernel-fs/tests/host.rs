@@ -172,3 +172,49 @@ fn a_file_that_grows_is_read_further_not_past_its_pages() {
     assert_eq!(&b, b"GGGGGGGG");
     assert_eq!(mf.ref_count(p1), 2, "the cache's reference and ours");
 }
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn lookups_do_not_pin_a_host_fd_per_name() {
+    let (d, root, _mf) = fixture();
+    std::fs::create_dir(format!("{}/many", d.path())).unwrap();
+    for i in 0..3000 {
+        std::fs::write(format!("{}/many/f{i}", d.path()), "x").unwrap();
+    }
+    let before = open_fds();
+    for i in 0..3000 {
+        let p = format!("/many/f{i}");
+        let f = resolve(&root, &root, p.as_bytes(), true).unwrap().open(O_RDONLY).unwrap();
+        drop(f);
+    }
+    let dir = resolve(&root, &root, b"/many", true).unwrap();
+    assert!(dir.cached_children() <= 512, "{} children kept alive", dir.cached_children());
+    assert!(open_fds() < before + 600, "{} host fds held after walking 3000 names", open_fds() - before);
+    // Still correct after eviction.
+    assert!(resolve(&root, &root, b"/many/f7", true).is_ok());
+}
+
+#[test]
+fn names_are_bytes_not_lossy_strings() {
+    use std::os::unix::ffi::OsStrExt;
+    let (d, root, _mf) = fixture();
+    let base = std::path::Path::new(d.path());
+    std::fs::write(base.join(std::ffi::OsStr::from_bytes(b"\xff")), "raw byte\n").unwrap();
+    std::fs::write(base.join("\u{fffd}"), "replacement char\n").unwrap();
+    let read = |name: &[u8]| {
+        let mut p = b"/".to_vec();
+        p.extend_from_slice(name);
+        let f = resolve(&root, &root, &p, true).unwrap().open(O_RDONLY).unwrap();
+        let mut buf = [0u8; 64];
+        let n = f.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert_eq!(read(b"\xff"), "raw byte\n");
+    assert_eq!(read("\u{fffd}".as_bytes()), "replacement char\n");
+    assert_eq!(read(b"\xff"), "raw byte\n", "cached lookups keep them apart too");
+    let d = resolve(&root, &root, b"/\xff", true).unwrap();
+    assert_eq!(d.path_bytes(), b"/\xff");
+}

@@ -458,7 +458,7 @@ pub(crate) fn sys_readlinkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_getcwd(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let mut p = t.cwd.path().into_bytes();
+    let mut p = t.cwd.path_bytes();
     p.push(0);
     if (a[1] as usize) < p.len() {
         return_errno!(ERANGE);

@@ -73,10 +73,25 @@ fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
+/// The Sentry holds host fds for open files, cached directories and mapped files; give it
+/// the hard limit rather than the usual soft 1024.
+#[allow(unsafe_code)]
+fn raise_fd_limit() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: get/setrlimit with a valid struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
+}
+
 /// Run `cmd` in a fresh sandbox; returns the shell-style exit status.
 pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let setup = |what: &str, e: &dyn std::fmt::Display| DoError::Setup(format!("{what}: {e}"));
     platform::ptrace::init().map_err(|e| setup("ptrace platform", &e))?;
+    raise_fd_limit();
     let mf = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE).map_err(|e| setup("memory file", &e))?);
     let platform = Arc::new(PtracePlatform::new(mf.fd()).map_err(|e| setup("ptrace platform", &e))?);
     let root_fd = host::open_root_dir("/").map_err(|e| setup("opening the host root", &e))?;

@@ -233,3 +233,23 @@ int main(void) {
     let o = sandboxed(&[&bin]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "result -38\n");
 }
+
+#[test]
+fn find_walks_a_large_tree_like_native() {
+    // Tens of thousands of names: the Sentry must not hold a host fd for each, even
+    // under the usual soft limit of 1024 descriptors.
+    let args = ["/bin/sh", "-c", "ulimit -n 1024; exec /usr/bin/find /usr/share -xdev"];
+    let o = Command::new("/bin/sh")
+        .args([
+            "-c",
+            &format!("ulimit -n 1024; exec {} do -- /usr/bin/find /usr/share -xdev", env!("CARGO_BIN_EXE_runsc")),
+        ])
+        .output()
+        .unwrap();
+    let n = native(&args);
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    let (ours, theirs) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout));
+    assert!(theirs.lines().count() > 2000, "a large tree");
+    assert_eq!(ours.lines().count(), theirs.lines().count());
+    assert_eq!(ours, theirs);
+}
