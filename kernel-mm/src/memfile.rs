@@ -176,7 +176,7 @@ impl MemoryFile {
 
     fn fill_zero(&self, off: u64, len: u64) {
         // SAFETY: callers checked that [off, off+len) lies inside our mapping.
-        unsafe { std::ptr::write_bytes((self.base + off as usize) as *mut u8, 0, len as usize) };
+        unsafe { zero_opaque((self.base + off as usize) as *mut u8, len as usize) };
     }
 }
 
@@ -239,17 +239,56 @@ fn map_shared(fd: RawFd, size: u64) -> std::io::Result<usize> {
     Ok(p as usize)
 }
 
-// Application memory may change under these copies (another stub thread writing): they
-// move bytes without forming references to the shared memory.
+// Application memory may change under these copies (a stub thread writing at the same
+// time). Rust's memory model has no notion of a race with another process, so the copies
+// are done by `rep movsb`/`rep stosb` in inline assembly, which the compiler treats as an
+// opaque access: it cannot assume the bytes are stable or elide the access. No reference
+// to the shared memory is ever formed.
 fn copy_from_file(src: usize, dst: &mut [u8]) {
     // SAFETY: `src..src+len` lies inside the memory file mapping (checked by the caller)
-    // and never overlaps a Sentry buffer.
-    unsafe { std::ptr::copy_nonoverlapping(src as *const u8, dst.as_mut_ptr(), dst.len()) };
+    // and never overlaps a Sentry buffer; `dst` is a valid buffer of `len` bytes.
+    unsafe { copy_opaque(dst.as_mut_ptr(), src as *const u8, dst.len()) };
 }
 
 fn copy_to_file(dst: usize, src: &[u8]) {
     // SAFETY: as for `copy_from_file`, in the other direction.
-    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst as *mut u8, src.len()) };
+    unsafe { copy_opaque(dst as *mut u8, src.as_ptr(), src.len()) };
+}
+
+/// Copy `len` bytes with `rep movsb`.
+///
+/// # Safety
+///
+/// `src` must be valid for `len` reads and `dst` for `len` writes, not overlapping.
+unsafe fn copy_opaque(dst: *mut u8, src: *const u8, len: usize) {
+    // SAFETY: guaranteed by the caller; the direction flag is clear per the ABI.
+    unsafe {
+        std::arch::asm!(
+            "rep movsb",
+            inout("rcx") len => _,
+            inout("rdi") dst => _,
+            inout("rsi") src => _,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
+/// Zero `len` bytes with `rep stosb`.
+///
+/// # Safety
+///
+/// `dst` must be valid for `len` writes.
+unsafe fn zero_opaque(dst: *mut u8, len: usize) {
+    // SAFETY: guaranteed by the caller; the direction flag is clear per the ABI.
+    unsafe {
+        std::arch::asm!(
+            "rep stosb",
+            inout("rcx") len => _,
+            inout("rdi") dst => _,
+            in("al") 0u8,
+            options(nostack, preserves_flags)
+        )
+    };
 }
 
 #[cfg(test)]

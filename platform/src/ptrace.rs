@@ -22,6 +22,7 @@
 //! inherits: tracer and tracee then never wake each other across CPUs.
 
 use std::any::Any;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
@@ -465,8 +466,16 @@ impl Platform for PtracePlatform {
     fn new_address_space(&self) -> Result<Arc<dyn AddressSpace>> {
         pin_current_thread();
         let pid = self.new_stub()?;
+        let pidfd = match pidfd_open(pid) {
+            Ok(fd) => Arc::new(fd),
+            Err(e) => {
+                kill_and_reap(pid);
+                return Err(e);
+            }
+        };
         Ok(Arc::new(PtraceAddressSpace {
             pid,
+            pidfd,
             tracer: gettid(),
             memfd: self.memfd,
             syscall_insn: self.layout.syscall_insn,
@@ -476,8 +485,18 @@ impl Platform for PtracePlatform {
     }
 
     fn new_context(&self) -> Result<Box<dyn Context>> {
-        Ok(Box::new(PtraceContext { kicked: Arc::new(AtomicBool::new(false)), target: Arc::new(AtomicUsize::new(0)) }))
+        Ok(Box::new(PtraceContext { kicked: Arc::new(AtomicBool::new(false)), target: Arc::new(Mutex::new(None)) }))
     }
+}
+
+fn pidfd_open(pid: i32) -> Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(Error::last_os("pidfd_open(stub)"));
+    }
+    // SAFETY: a fresh descriptor owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
 fn gettid() -> i32 {
@@ -708,6 +727,9 @@ fn siginfo_addr(info: &libc::siginfo_t) -> u64 {
 /// A stub process: one host address space holding memory-file mappings only.
 pub struct PtraceAddressSpace {
     pid: i32,
+    /// A pidfd of the stub: signals through it can never reach a process that reused the
+    /// pid after the stub died.
+    pidfd: Arc<OwnedFd>,
     tracer: i32,
     memfd: i32,
     syscall_insn: u64,
@@ -791,8 +813,8 @@ impl Drop for PtraceAddressSpace {
 /// A register set run in a stub's thread.
 pub struct PtraceContext {
     kicked: Arc<AtomicBool>,
-    /// Host pid of the stub the context last ran in, for the interrupter (0: none).
-    target: Arc<AtomicUsize>,
+    /// The stub the context last ran in, for the interrupter.
+    target: Arc<Mutex<Option<Arc<OwnedFd>>>>,
 }
 
 const NT_X86_XSTATE: usize = 0x202;
@@ -814,7 +836,12 @@ impl PtraceContext {
 impl Context for PtraceContext {
     fn switch(&mut self, space: &dyn AddressSpace, regs: &mut PtRegs) -> Result<Event> {
         let s = self.space(space)?;
-        self.target.store(s.pid as usize, Ordering::SeqCst);
+        {
+            let mut t = self.target.lock().map_err(|_| Error::Invalid("context lock poisoned"))?;
+            if !t.as_ref().is_some_and(|fd| Arc::ptr_eq(fd, &s.pidfd)) {
+                *t = Some(s.pidfd.clone());
+            }
+        }
         if self.take_kick(s) {
             return Ok(Event::Interrupted);
         }
@@ -890,11 +917,13 @@ impl Context for PtraceContext {
         let target = self.target.clone();
         Interrupter::new(Arc::new(move || {
             kicked.store(true, Ordering::SeqCst);
-            let pid = target.load(Ordering::SeqCst) as i32;
-            if pid > 0 {
-                // SAFETY: sends SIGSTOP to our own stub; a stale pid is at worst a stopped
-                // stub of ours, whose stop the next switch swallows.
-                unsafe { libc::kill(pid, libc::SIGSTOP) };
+            let fd = target.lock().ok().and_then(|t| t.clone());
+            if let Some(fd) = fd {
+                // SAFETY: pidfd_send_signal through our own pidfd of the stub; if the stub
+                // is gone it fails with ESRCH and nothing else is signalled.
+                unsafe {
+                    libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), libc::SIGSTOP, std::ptr::null::<u8>(), 0)
+                };
             }
         }))
     }
