@@ -152,6 +152,13 @@ std::arch::global_asm!(
     ".globl rvisor_stub_sigign",
     "rvisor_stub_sigign:",
     ".quad 1, 0, 0, 0",
+    // The stub's seccomp filter and its sock_fprog, filled in by `install_stub`.
+    ".globl rvisor_stub_filter",
+    "rvisor_stub_filter:",
+    ".quad 0, 0, 0, 0, 0, 0, 0",
+    ".globl rvisor_stub_fprog",
+    "rvisor_stub_fprog:",
+    ".quad 0, 0",
     ".globl rvisor_stub_end",
     "rvisor_stub_end:",
     ".popsection",
@@ -162,11 +169,14 @@ extern "C" {
     static rvisor_stub_syscall: u8;
     static rvisor_stub_pause: u8;
     static rvisor_stub_sigign: u8;
+    static rvisor_stub_filter: u8;
+    static rvisor_stub_fprog: u8;
     static rvisor_stub_end: u8;
 }
 
 /// Offsets of the stub's entry points within its page.
 struct StubLayout {
+    fprog: u64,
     syscall_insn: u64,
     pause_loop: u64,
     sigign: u64,
@@ -177,31 +187,77 @@ fn install_stub() -> Result<&'static StubLayout> {
     static LAYOUT: OnceLock<std::result::Result<StubLayout, String>> = OnceLock::new();
     LAYOUT
         .get_or_init(|| {
-            let [begin, sys, pause, sigign, end] = stub_symbols();
+            let [begin, sys, pause, sigign, filter, fprog, end] = stub_symbols();
             let len = end - begin;
             if len > PAGE as usize {
                 return Err("stub code exceeds one page".into());
             }
-            map_stub_page(begin, len).map_err(|e| e.to_string())?;
             let at = |sym: usize| STUB_ADDR + (sym - begin) as u64;
-            Ok(StubLayout { syscall_insn: at(sys), pause_loop: at(pause), sigign: at(sigign) })
+            // The two syscall instructions of the stub: `rvisor_stub_syscall` and the one
+            // in the pause loop (after a 5-byte `mov eax, 34`). seccomp sees the address
+            // after the instruction.
+            let data = stub_filter(at(sys) + 2, at(pause) + 7, at(filter));
+            map_stub_page(begin, len, &[(filter - begin, &data.0[..]), (fprog - begin, &data.1[..])])
+                .map_err(|e| e.to_string())?;
+            Ok(StubLayout { fprog: at(fprog), syscall_insn: at(sys), pause_loop: at(pause), sigign: at(sigign) })
         })
         .as_ref()
         .map_err(|e| Error::Stub { pid: 0, what: format!("installing stub page: {e}") })
 }
 
-fn stub_symbols() -> [usize; 5] {
+fn stub_symbols() -> [usize; 7] {
     // Only the symbols' addresses are taken; nothing is read through them here.
     [
         std::ptr::addr_of!(rvisor_stub_begin) as usize,
         std::ptr::addr_of!(rvisor_stub_syscall) as usize,
         std::ptr::addr_of!(rvisor_stub_pause) as usize,
         std::ptr::addr_of!(rvisor_stub_sigign) as usize,
+        std::ptr::addr_of!(rvisor_stub_filter) as usize,
+        std::ptr::addr_of!(rvisor_stub_fprog) as usize,
         std::ptr::addr_of!(rvisor_stub_end) as usize,
     ]
 }
 
-fn map_stub_page(code: usize, len: usize) -> Result<()> {
+/// The stub's seccomp filter: a host system call is allowed only from the stub's own two
+/// `syscall` instructions (whose return addresses are `ip_a` and `ip_b`); anything else
+/// traps (SIGSYS). Application system calls never reach it: PTRACE_SYSEMU stops them
+/// before seccomp runs. What it catches is the kernel executing calls for the
+/// application behind the Sentry's back, such as the legacy vsyscall page's emulated
+/// time()/gettimeofday()/getcpu().
+/// Returns the 7 instructions and the `sock_fprog` pointing at them (at `filter_addr`).
+fn stub_filter(ip_a: u64, ip_b: u64, filter_addr: u64) -> ([u8; 56], [u8; 16]) {
+    const LD_W_ABS: u16 = 0x20;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    const IP_LO: u32 = 8;
+    const IP_HI: u32 = 12;
+    const RET_TRAP: u32 = 0x0003_0000;
+    const RET_ALLOW: u32 = 0x7fff_0000;
+    debug_assert_eq!(ip_a >> 32, ip_b >> 32, "both in the stub page");
+    let prog: [(u16, u8, u8, u32); 7] = [
+        (LD_W_ABS, 0, 0, IP_LO),
+        (JEQ_K, 1, 0, ip_a as u32),
+        (JEQ_K, 0, 2, ip_b as u32),
+        (LD_W_ABS, 0, 0, IP_HI),
+        (JEQ_K, 1, 0, (ip_a >> 32) as u32),
+        (RET_K, 0, 0, RET_TRAP),
+        (RET_K, 0, 0, RET_ALLOW),
+    ];
+    let mut f = [0u8; 56];
+    for (i, (code, jt, jf, k)) in prog.iter().enumerate() {
+        let b = &mut f[i * 8..i * 8 + 8];
+        b[0..2].copy_from_slice(&code.to_le_bytes());
+        b[2] = *jt;
+        b[3] = *jf;
+        b[4..8].copy_from_slice(&k.to_le_bytes());
+    }
+    let mut fprog = [0u8; 16];
+    fprog[0..2].copy_from_slice(&(prog.len() as u16).to_le_bytes());
+    fprog[8..16].copy_from_slice(&filter_addr.to_le_bytes());
+    (f, fprog)
+}
+
+fn map_stub_page(code: usize, len: usize, patches: &[(usize, &[u8])]) -> Result<()> {
     // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping; the new page is ours.
     let p = unsafe {
         libc::mmap(
@@ -219,6 +275,13 @@ fn map_stub_page(code: usize, len: usize) -> Result<()> {
     // SAFETY: `code..code+len` is the stub code in our read-only data, and the destination
     // is the fresh, writable page mapped above; they cannot overlap.
     unsafe { std::ptr::copy_nonoverlapping(code as *const u8, p as *mut u8, len) };
+    for (off, bytes) in patches {
+        if off + bytes.len() > len {
+            return Err(Error::Invalid("stub data patch outside the stub"));
+        }
+        // SAFETY: the patch lies inside the copied stub in our writable page (checked).
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), (p as *mut u8).add(*off), bytes.len()) };
+    }
     // SAFETY: changes protection of the page we own.
     if unsafe { libc::mprotect(p, PAGE as usize, libc::PROT_READ | libc::PROT_EXEC) } != 0 {
         return Err(Error::last_os("mprotect(stub page)"));
@@ -318,6 +381,14 @@ fn make_template(memfd: i32, layout: &StubLayout) -> Result<i32> {
     if !matches!(r, Ok(0)) {
         kill_and_reap(pid);
         return Err(Error::Stub { pid, what: format!("ignoring SIGCHLD in the template: {r:?}") });
+    }
+    // No host system call runs in a stub but the Sentry's own; clones inherit the filter.
+    let nnp =
+        remote_call(pid, layout.syscall_insn, libc::SYS_prctl, [libc::PR_SET_NO_NEW_PRIVS as u64, 1, 0, 0, 0, 0], None);
+    let filter = remote_call(pid, layout.syscall_insn, libc::SYS_seccomp, [1, 0, layout.fprog, 0, 0, 0], None);
+    if !matches!(nnp, Ok(0)) || !matches!(filter, Ok(0)) {
+        kill_and_reap(pid);
+        return Err(Error::Stub { pid, what: format!("installing the stub's seccomp filter: {nnp:?} {filter:?}") });
     }
     Ok(pid)
 }
@@ -719,6 +790,22 @@ fn get_siginfo(pid: i32) -> Result<libc::siginfo_t> {
     Ok(info)
 }
 
+/// For a SIGSYS raised by the stub's seccomp filter on a vsyscall-page call, the system
+/// call number it stands for.
+fn vsyscall_number(sig: i32, info: &libc::siginfo_t) -> Option<u64> {
+    const SYS_SECCOMP: i32 = 1;
+    const VSYSCALL_PAGE: u64 = 0xffff_ffff_ff60_0000;
+    if sig != libc::SIGSYS || info.si_code != SYS_SECCOMP {
+        return None;
+    }
+    // SAFETY: siginfo_t is 128 bytes of plain data; the SIGSYS layout has si_call_addr at
+    // offset 16 and si_syscall at offset 24.
+    let raw: [u8; 128] = unsafe { std::mem::transmute_copy(info) };
+    let call_addr = u64::from_le_bytes(raw[16..24].try_into().ok()?);
+    let nr = i32::from_le_bytes(raw[24..28].try_into().ok()?);
+    (call_addr & !0xfff == VSYSCALL_PAGE && nr >= 0).then_some(nr as u64)
+}
+
 fn siginfo_addr(info: &libc::siginfo_t) -> u64 {
     // SAFETY: si_addr reads the union's first word, which every siginfo has.
     unsafe { info.si_addr() as u64 }
@@ -878,6 +965,13 @@ impl Context for PtraceContext {
             }
             *regs = get_regs(s.pid)?;
             let addr = siginfo_addr(&info);
+            if let Some(nr) = vsyscall_number(sig, &info) {
+                // The application called the legacy vsyscall page; the host refused to
+                // run it (the stub's seccomp filter) after emulating the `ret`. Serve it as
+                // the system call it stands for; the result lands in rax as usual.
+                regs.orig_rax = nr;
+                return Ok(Event::Syscall);
+            }
             if sig == libc::SIGSEGV && info.si_code > 0 {
                 let exec = addr >> 12 == regs.rip >> 12;
                 return Ok(Event::Fault {

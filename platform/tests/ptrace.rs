@@ -239,3 +239,23 @@ fn host_signals_to_the_stub_are_suppressed() {
     assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Interrupted, "no host signal reached the application");
     t.join().unwrap();
 }
+
+#[test]
+fn vsyscall_calls_become_system_calls_for_the_sentry() {
+    // mov rax, 0xffffffffff600400 (time); xor edi, edi; call rax; mov rdi, rax; mov eax, 60; syscall
+    let code = [
+        0x48, 0xb8, 0x00, 0x04, 0x60, 0xff, 0xff, 0xff, 0xff, 0xff, 0x31, 0xff, 0xff, 0xd0, 0x48, 0x89, 0xc7, 0xb8, 60,
+        0, 0, 0, 0x0f, 0x05,
+    ];
+    let (_f, p, space) = setup(&code);
+    space.map(DATA, 4096, 4096, PROT_READ | PROT_WRITE).unwrap();
+    let mut ctx = p.new_context().unwrap();
+    let mut regs = start_regs();
+    regs.rsp = DATA + 4096;
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
+    assert_eq!(regs.orig_rax, 201, "vsyscall time() arrives as time(2), not run by the host");
+    assert_eq!(regs.rip, CODE + 14, "the call has already returned");
+    regs.rax = 4242;
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
+    assert_eq!((regs.orig_rax, regs.rdi), (60, 4242));
+}

@@ -253,3 +253,33 @@ fn find_walks_a_large_tree_like_native() {
     assert_eq!(ours.lines().count(), theirs.lines().count());
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn the_vsyscall_page_is_served_by_the_sentry() {
+    let bin = compile(
+        "vsyscall",
+        r#"#include <stdio.h>
+#include <sys/time.h>
+int main(void) {
+    long (*vtime)(long *) = (long (*)(long *))0xffffffffff600400UL;
+    int (*vgtod)(struct timeval *, void *) = (int (*)(struct timeval *, void *))0xffffffffff600000UL;
+    long t = 0;
+    long r = vtime(&t);
+    struct timeval tv;
+    int g = vgtod(&tv, 0);
+    printf("%ld %d %d\n", r, r == t, g == 0 && tv.tv_sec >= r);
+    return 0;
+}
+"#,
+    );
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let o = runsc().args(["--strace", "do", &bin]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let f: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(f.len(), 3, "{out} {}", String::from_utf8_lossy(&o.stderr));
+    let t: i64 = f[0].parse().unwrap();
+    assert!((before - 1..=before + 30).contains(&t), "time {t} vs host {before}");
+    assert_eq!(&f[1..], ["1", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("] time(") && err.contains("] gettimeofday("), "served as system calls: {err}");
+}
