@@ -192,7 +192,7 @@ fn a_fresh_stub_does_not_inherit_the_sentrys_simd_registers() {
     assert_eq!(u16::from_le_bytes([fp[0], fp[1]]), 0x037f);
     assert_eq!(u32::from_le_bytes([fp[24], fp[25], fp[26], fp[27]]), 0x1f80);
     assert_eq!(&fp[160..176], &[0u8; 16], "xmm0 leaked from the Sentry");
-    assert!(fp[512..520].iter().all(|&b| b == 0), "every component in its init state");
+    assert!(fp[160..416].iter().all(|&b| b == 0), "all sixteen xmm registers are clear");
 }
 
 #[test]
