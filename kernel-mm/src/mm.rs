@@ -78,6 +78,8 @@ pub struct MmapArgs {
     pub max_prot: u32,
     /// Label for anonymous memory.
     pub name: VmaName,
+    /// The caller may lock memory beyond RLIMIT_MEMLOCK (CAP_IPC_LOCK).
+    pub privileged: bool,
 }
 
 impl MmapArgs {
@@ -92,6 +94,7 @@ impl MmapArgs {
             offset: 0,
             max_prot: PROT_READ | PROT_WRITE | PROT_EXEC,
             name: VmaName::None,
+            privileged: false,
         }
     }
 }
@@ -678,6 +681,10 @@ impl MemoryManager {
                 return_errno!(ENOMEM, "RLIMIT_DATA");
             }
         }
+        let locking = f & MAP_LOCKED != 0 || st.lock_future;
+        if locking && !args.privileged && Self::locked_bytes(&st) + len > st.limits.memlock {
+            return_errno!(EAGAIN, "RLIMIT_MEMLOCK");
+        }
         self.unmap_locked(&mut st, start, end)?;
         let vma = Vma {
             start,
@@ -687,7 +694,7 @@ impl MemoryManager {
             shared,
             backing,
             growsdown: f & MAP_GROWSDOWN != 0,
-            locked: f & MAP_LOCKED != 0 || st.lock_future,
+            locked: locking,
             dontfork: false,
             name: args.name,
         };

@@ -209,6 +209,7 @@ fn shared_mapping_of_read_only_object_refuses_write() {
         offset: 0,
         max_prot: PROT_READ | PROT_EXEC,
         name: VmaName::None,
+        privileged: false,
     };
     assert_eq!(mm.mmap(args.clone()).unwrap_err().errno, Errno::EACCES);
     let a = mm.mmap(MmapArgs { prot: PROT_READ, ..args }).unwrap();
@@ -434,4 +435,17 @@ fn mmap_flag_and_offset_edges() {
     // munmap of the platform's reserve at the top is a no-op, beyond TASK_SIZE EINVAL.
     mm.munmap(MAX, 16 * P).unwrap();
     assert_eq!(mm.munmap(0x7fff_ffff_f000, P).unwrap_err().errno, Errno::EINVAL);
+}
+
+#[test]
+fn map_locked_respects_rlimit_memlock() {
+    let (_mf, _space, mm) = setup();
+    mm.set_limits(MmLimits { memlock: 2 * P, ..MmLimits::default() });
+    let e = mm.mmap(MmapArgs::anon(0, 4 * P, PROT_READ, MAP_PRIVATE | MAP_LOCKED)).unwrap_err();
+    assert_eq!(e.errno, Errno::EAGAIN);
+    let a = mm.mmap(MmapArgs::anon(0, 2 * P, PROT_READ, MAP_PRIVATE | MAP_LOCKED)).unwrap();
+    assert_eq!(mm.mincore(a, 2 * P).unwrap(), vec![1, 1], "locked memory is populated");
+    let mut args = MmapArgs::anon(0, 4 * P, PROT_READ, MAP_PRIVATE | MAP_LOCKED);
+    args.privileged = true;
+    mm.mmap(args).unwrap();
 }

@@ -145,6 +145,7 @@ fn map_segments(mm: &MemoryManager, file: &Arc<File>, info: &ElfInfo, base: Opti
                 offset: page_down(p.p_offset),
                 max_prot: PROT_READ | PROT_WRITE | PROT_EXEC,
                 name: VmaName::None,
+                privileged: false,
             })?;
             // Past the file data, the last page reads as zeros to its end, as Linux's
             // padzero leaves it (ld.so's early allocator hands out that tail).

@@ -24,6 +24,7 @@ pub(crate) fn sys_mmap(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         offset: off,
         max_prot: PROT_READ | PROT_WRITE | PROT_EXEC,
         name: VmaName::None,
+        privileged: t.privileged(),
     };
     if off % kernel_abi::PAGE_SIZE != 0 {
         return_errno!(EINVAL);
