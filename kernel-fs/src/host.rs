@@ -40,7 +40,8 @@ pub fn new_root(dirfd: OwnedFd, mf: Arc<MemoryFile>) -> KResult<Arc<Dentry>> {
     Ok(Dentry::new_root(Inode::Host(HostInode { fd: Arc::new(dirfd), stat: st, shared })))
 }
 
-fn last_errno() -> Error {
+/// The calling thread's host errno as an [`Error`] (EIO if it is not one Linux defines).
+pub(crate) fn last_errno() -> Error {
     let code = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
     Error::new(Errno::from_code(code).unwrap_or(Errno::EIO))
 }
@@ -190,7 +191,8 @@ struct HostFile {
     name: String,
 }
 
-fn check_len(r: isize) -> KResult<usize> {
+/// A host read/write result: a length, or the host errno.
+pub(crate) fn check_len(r: isize) -> KResult<usize> {
     if r < 0 {
         return Err(last_errno());
     }
@@ -210,15 +212,7 @@ impl FileOps for HostFile {
     }
 
     fn seek(&self, off: i64, whence: u32) -> KResult<u64> {
-        if whence > kernel_abi::flags::seek::SEEK_HOLE {
-            return_errno!(EINVAL);
-        }
-        // SAFETY: lseek on our own descriptor.
-        let r = unsafe { libc::lseek(self.fd.as_raw_fd(), off, whence as i32) };
-        if r < 0 {
-            return Err(last_errno());
-        }
-        Ok(r as u64)
+        host_seek(self.fd.as_raw_fd(), off, whence)
     }
 
     fn stat(&self) -> KResult<Stat> {
@@ -272,6 +266,19 @@ impl FileOps for HostFile {
         caches.insert(self.ino, c.clone());
         Ok(c)
     }
+}
+
+/// lseek on a host descriptor, which carries the file offset.
+pub(crate) fn host_seek(fd: RawFd, off: i64, whence: u32) -> KResult<u64> {
+    if whence > kernel_abi::flags::seek::SEEK_HOLE {
+        return_errno!(EINVAL);
+    }
+    // SAFETY: lseek on a descriptor the caller owns.
+    let r = unsafe { libc::lseek(fd, off, whence as i32) };
+    if r < 0 {
+        return Err(last_errno());
+    }
+    Ok(r as u64)
 }
 
 /// Pages per page-cache chunk: read and allocated together, contiguous in the memory file

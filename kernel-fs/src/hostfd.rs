@@ -4,7 +4,7 @@
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use kernel_abi::flags::ioctl::{TCGETS, TIOCGWINSZ};
-use kernel_abi::{return_errno, Errno, Error, KResult, Stat, Termios, Winsize};
+use kernel_abi::{return_errno, Errno, KResult, Stat, Termios, Winsize};
 use kernel_mm::MemoryManager;
 
 use crate::FileOps;
@@ -21,17 +21,7 @@ impl HostFdFile {
     }
 }
 
-fn last_errno() -> Error {
-    let code = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-    Error::new(Errno::from_code(code).unwrap_or(Errno::EIO))
-}
-
-fn check(r: isize) -> KResult<usize> {
-    if r < 0 {
-        return Err(last_errno());
-    }
-    Ok(r as usize)
-}
+use crate::host::{check_len as check, host_seek, last_errno};
 
 impl FileOps for HostFdFile {
     fn read(&self, buf: &mut [u8]) -> KResult<usize> {
@@ -67,15 +57,7 @@ impl FileOps for HostFdFile {
     }
 
     fn seek(&self, off: i64, whence: u32) -> KResult<u64> {
-        if whence > kernel_abi::flags::seek::SEEK_HOLE {
-            return_errno!(EINVAL);
-        }
-        // SAFETY: lseek on our own descriptor.
-        let r = unsafe { libc::lseek(self.fd.as_raw_fd(), off, whence as i32) };
-        if r < 0 {
-            return Err(last_errno());
-        }
-        Ok(r as u64)
+        host_seek(self.fd.as_raw_fd(), off, whence)
     }
 
     fn stat(&self) -> KResult<Stat> {
