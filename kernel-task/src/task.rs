@@ -235,14 +235,18 @@ impl Task {
             return_errno!(EACCES);
         }
         let file = d.open(O_RDONLY)?;
-        // A fresh address space; the old one (and its stub) goes when replaced.
-        let space = self.kernel.platform.new_address_space().map_err(|e| {
-            log::error!("creating the address space: {e}");
-            errno!(ENOMEM)
-        })?;
-        let p = &self.kernel.platform;
-        let mm =
-            Arc::new(MemoryManager::new(self.kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()));
+        // A fresh address space; the old one (and its stub) goes when replaced. The first
+        // task's initial address space is still empty and unshared: use it.
+        let mm = if self.mm.total_mapped() == 0 && Arc::strong_count(&self.mm) == 1 {
+            self.mm.clone()
+        } else {
+            let space = self.kernel.platform.new_address_space().map_err(|e| {
+                log::error!("creating the address space: {e}");
+                errno!(ENOMEM)
+            })?;
+            let p = &self.kernel.platform;
+            Arc::new(MemoryManager::new(self.kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()))
+        };
         mm.set_limits(self.mm_limits());
         // Stack top and mmap base, randomized.
         let stack_rlimit = self.rlimits[RLIMIT_STACK as usize].rlim_cur.clamp(128 << 10, 1 << 30);

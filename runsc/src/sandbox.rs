@@ -90,6 +90,7 @@ fn raise_fd_limit() {
 /// Run `cmd` in a fresh sandbox; returns the shell-style exit status.
 pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let setup = |what: &str, e: &dyn std::fmt::Display| DoError::Setup(format!("{what}: {e}"));
+    let t0 = std::time::Instant::now();
     platform::ptrace::init().map_err(|e| setup("ptrace platform", &e))?;
     raise_fd_limit();
     let mf = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE).map_err(|e| setup("memory file", &e))?);
@@ -97,6 +98,7 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let root_fd = host::open_root_dir("/").map_err(|e| setup("opening the host root", &e))?;
     let root = host::new_root(root_fd, mf.clone()).map_err(|e| setup("host root", &e))?;
     mount_synthetic(&root);
+    log::debug!("platform and memory file ready after {:?}", t0.elapsed());
     let kernel = Kernel::new(KernelConfig { platform, memory: mf, root: root.clone(), hostname: hostname(), strace });
 
     let cwd = std::env::current_dir()
@@ -120,11 +122,15 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let ids = unsafe { (libc::getuid(), libc::getgid()) };
     let stdio = [stdio_file(0), stdio_file(1), stdio_file(2)];
     let mut task = Task::new_init(kernel, stdio, cwd, ids).map_err(|e| setup("creating the first task", &e))?;
+    log::debug!("first task created after {:?}", t0.elapsed());
     task.exec(&filename, argv, envp).map_err(|e| match e.errno {
         Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
         errno => DoError::Exec(name.clone(), errno),
     })?;
-    Ok(task.run().shell_code())
+    log::debug!("{name} loaded after {:?}", t0.elapsed());
+    let status = task.run();
+    log::debug!("{name} ended ({status:?}) after {:?}", t0.elapsed());
+    Ok(status.shell_code())
 }
 
 /// Resolve a command name as execvp does: a name with a slash is used as is, otherwise it
