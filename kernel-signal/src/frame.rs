@@ -314,6 +314,32 @@ pub fn xstate_size(legacy: &[u8]) -> Option<usize> {
         .then_some(size as usize)
 }
 
+/// An XSAVE image like `like` (same size and software bytes) in the architectural
+/// initial state: every component marked init, FCW 0x37f, MXCSR 0x1f80.
+pub fn init_xstate(like: &[u8]) -> Vec<u8> {
+    let mut b = vec![0u8; like.len()];
+    if like.len() >= 576 {
+        b[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+        b[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        b[28..32].copy_from_slice(&like[28..32]);
+        b[SW_BYTES..512].copy_from_slice(&like[SW_BYTES..512]);
+    }
+    b
+}
+
+/// Put a legacy (FXSAVE) area into an XSAVE image: x87 and SSE from `legacy`, every other
+/// component back to its initial state.
+pub fn overlay_legacy(xstate: &mut [u8], legacy: &[u8; 512]) {
+    if xstate.len() < 576 {
+        return;
+    }
+    let fresh = init_xstate(xstate);
+    xstate.copy_from_slice(&fresh);
+    xstate[..SW_BYTES].copy_from_slice(&legacy[..SW_BYTES]);
+    // XSTATE_BV: x87 and SSE present.
+    xstate[512] = 0x3;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,7 +349,12 @@ mod tests {
         Delivery {
             regs,
             info: Siginfo::from_process(10, 0, 1, 0),
-            action: KernelSigaction { handler: 0x401000, flags: flags | SA_RESTORER, restorer: 0x402000, mask: bit(12) },
+            action: KernelSigaction {
+                handler: 0x401000,
+                flags: flags | SA_RESTORER,
+                restorer: 0x402000,
+                mask: bit(12),
+            },
             mask: bit(2),
             altstack,
             xstate: xs,
@@ -380,6 +411,25 @@ mod tests {
         assert_eq!(build(&d).unwrap_err(), FrameError::NoRestorer);
         let low = PtRegs { rsp: 100, ..Default::default() };
         assert_eq!(build(&delivery(&low, &xs, 0, alt)).unwrap_err(), FrameError::NoRoom);
+    }
+
+    #[test]
+    fn init_and_legacy_overlay() {
+        let mut like = vec![0xffu8; 832];
+        like[SW_BYTES..SW_BYTES + 4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
+        let init = init_xstate(&like);
+        assert_eq!(&init[0..2], &0x037fu16.to_le_bytes());
+        assert_eq!(&init[24..28], &0x1f80u32.to_le_bytes());
+        assert!(init[160..416].iter().all(|&b| b == 0), "xmm registers clear");
+        assert_eq!(&init[SW_BYTES..512], &like[SW_BYTES..512], "software bytes kept");
+        assert!(init[512..].iter().all(|&b| b == 0), "every component init");
+        let mut x = like.clone();
+        let mut legacy = [7u8; 512];
+        legacy[SW_BYTES] = 0;
+        overlay_legacy(&mut x, &legacy);
+        assert_eq!(&x[..SW_BYTES], &legacy[..SW_BYTES]);
+        assert_eq!(x[512], 3, "x87 and SSE present, nothing else");
+        assert!(x[576..].iter().all(|&b| b == 0), "AVX and beyond back to init");
     }
 
     proptest! {

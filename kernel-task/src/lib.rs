@@ -14,6 +14,7 @@
 #![deny(unsafe_code)]
 
 pub mod loader;
+mod signals;
 mod strace;
 mod sys_file;
 mod sys_misc;

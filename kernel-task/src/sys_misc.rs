@@ -382,7 +382,7 @@ pub(crate) fn sys_rt_sigpending(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if a[1] > 8 {
         return_errno!(EINVAL);
     }
-    let set = (t.pending & t.sigmask).to_le_bytes();
+    let set = t.blocked_pending().to_le_bytes();
     t.mm.copy_out(a[0], &set[..a[1] as usize])?;
     Ok(0)
 }
@@ -440,7 +440,10 @@ pub(crate) fn sys_rt_sigaction(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         n.mask &= !UNBLOCKABLE;
         t.sigactions[idx] = n;
         // Setting a disposition that ignores the signal discards it if pending.
-        if ignored(t, sig as u32) {
+        let ignores = n.handler == SIG_IGN
+            || (n.handler == SIG_DFL
+                && kernel_signal::default_action(sig as u32) == kernel_signal::DefaultAction::Ignore);
+        if ignores {
             t.pending &= !(1 << idx);
         }
     }
@@ -464,7 +467,6 @@ pub(crate) fn sys_rt_sigprocmask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if a[2] != 0 {
         t.mm.write_val(a[2], &old)?;
     }
-    deliver_unblocked(t);
     Ok(0)
 }
 
@@ -599,63 +601,27 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
 }
 
-/// Whether `sig`'s current disposition discards it.
-fn ignored(t: &Task, sig: u32) -> bool {
-    let act = t.sigactions[(sig - 1) as usize].handler;
-    let default_ignored = matches!(sig, SIGCHLD | SIGURG | SIGWINCH | SIGCONT);
-    sig != SIGKILL && sig != SIGSTOP && (act == SIG_IGN || (act == SIG_DFL && default_ignored))
-}
-
-/// Act on an unblocked signal: handlers are not run in this milestone, so a caught or
-/// default-fatal signal ends the process; an ignored one is dropped.
-pub(crate) fn act_on_signal(t: &mut Task, sig: u32) {
-    if ignored(t, sig) {
-        return;
-    }
-    if matches!(sig, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU) {
-        t.kernel.log_once(Some(kernel_abi::nr::KILL), "job-control stops are not supported yet; ignored");
-        return;
-    }
-    if t.sigactions[(sig - 1) as usize].handler != SIG_DFL {
-        t.kernel.log_once(Some(kernel_abi::nr::KILL), "signal handlers are not run yet; the signal ends the process");
-    }
-    t.exit = Some(ExitStatus::Signal(sig as i32));
-}
-
-/// Act on pending signals that are no longer blocked (lowest number first, as Linux).
-pub(crate) fn deliver_unblocked(t: &mut Task) {
-    while t.exit.is_none() {
-        let ready = t.pending & !t.sigmask;
-        if ready == 0 {
-            return;
-        }
-        let sig = ready.trailing_zeros() + 1;
-        t.pending &= !(1 << (sig - 1));
-        act_on_signal(t, sig);
-    }
-}
-
-/// A signal sent to the task itself (kill/tkill/tgkill of the caller).
-fn signal_self(t: &mut Task, sig: u64) -> KResult<u64> {
+/// kill/tkill/tgkill of the caller itself: the signal is queued and delivered on the way
+/// back to the application.
+fn signal_self(t: &mut Task, sig: u64, code: i32) -> KResult<u64> {
     if sig > u64::from(NSIG) {
         return_errno!(EINVAL);
     }
-    if sig == 0 {
-        return Ok(0);
+    if sig != 0 {
+        let uid = t.creds.uid;
+        t.send_signal(kernel_signal::Siginfo::from_process(sig as u32, code, t.tid, uid));
     }
-    let sig = sig as u32;
-    if ignored(t, sig) {
-        return Ok(0);
-    }
-    t.pending |= 1 << (sig - 1);
-    deliver_unblocked(t);
     Ok(0)
+}
+
+pub(crate) fn sys_rt_sigreturn(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.sigreturn()
 }
 
 pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let pid = a[0] as i32;
     if pid == t.tid || pid == 0 || pid == -1 || pid == -t.tid {
-        return signal_self(t, a[1]);
+        return signal_self(t, a[1], kernel_signal::info::SI_USER);
     }
     if a[1] > u64::from(NSIG) {
         return_errno!(EINVAL);
@@ -670,7 +636,7 @@ pub(crate) fn sys_tkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if a[0] as i32 != t.tid {
         return_errno!(ESRCH);
     }
-    signal_self(t, a[1])
+    signal_self(t, a[1], kernel_signal::info::SI_TKILL)
 }
 
 pub(crate) fn sys_tgkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -680,7 +646,7 @@ pub(crate) fn sys_tgkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if a[0] as i32 != t.tid || a[1] as i32 != t.tid {
         return_errno!(ESRCH);
     }
-    signal_self(t, a[2])
+    signal_self(t, a[2], kernel_signal::info::SI_TKILL)
 }
 
 pub(crate) fn sys_get_robust_list(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

@@ -127,13 +127,14 @@ table! {
     RT_SIGPENDING => m::sys_rt_sigpending, Partial("only signals the task sent itself can be pending");
     SCHED_YIELD => m::sys_sched_yield, Full;
     SYSINFO => m::sys_sysinfo, Full;
-    RT_SIGACTION => m::sys_rt_sigaction, Partial("bookkeeping only; handlers run with the process issue");
+    RT_SIGACTION => m::sys_rt_sigaction, Full;
     RT_SIGPROCMASK => m::sys_rt_sigprocmask, Full;
+    RT_SIGRETURN => m::sys_rt_sigreturn, Full;
     SIGALTSTACK => m::sys_sigaltstack, Full;
     FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT only times out; other ops ENOSYS");
-    KILL => m::sys_kill, Partial("only the caller itself; handlers are not run yet");
-    TKILL => m::sys_tkill, Partial("only the caller itself; handlers are not run yet");
-    TGKILL => m::sys_tgkill, Partial("only the caller itself; handlers are not run yet");
+    KILL => m::sys_kill, Partial("only the caller itself: one process per sandbox until the process issue");
+    TKILL => m::sys_tkill, Partial("only the caller itself: one process per sandbox until the process issue");
+    TGKILL => m::sys_tgkill, Partial("only the caller itself: one process per sandbox until the process issue");
     EXECVE => m::sys_execve, Partial("ELF only (#! scripts give ENOEXEC); single-threaded");
 }
 

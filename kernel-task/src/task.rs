@@ -14,6 +14,7 @@ use kernel_mm::{FaultError, MemoryFile, MemoryManager, MmLimits, MmapArgs};
 use platform::{Context, Event, Platform};
 
 use crate::loader::{self, CpuAux, IdAux, Random};
+use kernel_signal::Siginfo;
 
 /// How a task's thread group ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,8 +115,10 @@ pub struct Task {
     pub(crate) rlimits: [Rlimit; RLIM_NLIMITS as usize],
     pub(crate) sigactions: [KernelSigaction; NSIG as usize],
     pub(crate) sigmask: u64,
-    /// Signals sent to the task while blocked, acted on when unblocked.
+    /// Signals sent to the task and not yet delivered.
     pub(crate) pending: u64,
+    /// The siginfo of each pending signal.
+    pub(crate) pending_info: Box<[kernel_signal::Siginfo; NSIG as usize]>,
     pub(crate) altstack: StackT,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
@@ -200,6 +203,7 @@ impl Task {
             sigactions: [KernelSigaction::default(); NSIG as usize],
             sigmask: 0,
             pending: 0,
+            pending_info: Box::new([kernel_abi::Zeroable::zeroed(); NSIG as usize]),
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -312,39 +316,22 @@ impl Task {
                 Event::Syscall => crate::syscalls::dispatch(self),
                 Event::Fault { addr, access, .. } => match self.mm.handle_fault(addr, access) {
                     Ok(()) => {}
-                    Err(FaultError::Segv(code)) => self.force_signal(SIGSEGV, code, addr),
-                    Err(FaultError::Bus) => self.force_signal(SIGBUS, kernel_abi::flags::signal::BUS_ADRERR, addr),
+                    Err(FaultError::Segv(code)) => self.force_signal(Siginfo::fault(SIGSEGV, code, addr)),
+                    Err(FaultError::Bus) => self.force_signal(Siginfo::fault(SIGBUS, BUS_ADRERR, addr)),
                     Err(FaultError::Fatal(e)) => {
                         log::error!("task {}: fault at {addr:#x} unrecoverable: {e}", self.tid);
                         self.exit = Some(ExitStatus::Signal(SIGKILL as i32));
                     }
                 },
-                Event::Signal { signo, code, addr } => self.force_signal(signo as u32, code, addr),
+                Event::Signal { signo, code, addr } => self.force_signal(Siginfo::fault(signo as u32, code, addr)),
                 Event::Interrupted => {}
+            }
+            if self.exit.is_none() {
+                self.deliver_signals();
             }
             if let Some(status) = self.exit {
                 return status;
             }
         }
-    }
-
-    /// A synchronous signal caused by the task's own instruction.
-    fn force_signal(&mut self, sig: u32, code: i32, addr: u64) {
-        let act = self.sigactions.get(sig as usize - 1).map(|a| a.handler).unwrap_or(SIG_DFL);
-        if act != SIG_DFL && act != SIG_IGN {
-            // Handler frames are built by the signal-delivery work of the process issue.
-            self.kernel.log_once(None, "signal handlers are not delivered yet; the default action applies");
-        }
-        log::debug!(
-            "task {}: {} (code {code}) at {addr:#x}, rip {:#x}",
-            self.tid,
-            kernel_abi::flags::signal::name(sig),
-            self.regs.rip
-        );
-        if self.kernel.strace {
-            eprintln!("--- {} {{si_code={code}, si_addr={addr:#x}}} ---", kernel_abi::flags::signal::name(sig));
-            eprintln!("+++ killed by {} +++", kernel_abi::flags::signal::name(sig));
-        }
-        self.exit = Some(ExitStatus::Signal(sig as i32));
     }
 }

@@ -1,0 +1,195 @@
+//! Signal delivery to a task: pending signals, default actions, handler frames, and
+//! rt_sigreturn. (Single-threaded tasks: every signal is directed at the one thread.)
+
+use kernel_abi::flags::signal::*;
+use kernel_abi::{errno, return_errno, KResult, KernelSigaction, StackT};
+use kernel_signal::frame::{self, Delivery, FrameError, UContext};
+use kernel_signal::{bit, default_action, DefaultAction, Siginfo, UNBLOCKABLE};
+
+use crate::task::{ExitStatus, Task};
+
+/// x86 trap numbers reported in `sigcontext.trapno`.
+const TRAP_PF: u64 = 14;
+
+impl Task {
+    /// Whether `sig`'s current disposition discards it.
+    fn ignored(&self, sig: u32) -> bool {
+        let act = self.sigactions[(sig - 1) as usize].handler;
+        sig != SIGKILL
+            && sig != SIGSTOP
+            && (act == SIG_IGN || (act == SIG_DFL && default_action(sig) == DefaultAction::Ignore))
+    }
+
+    /// Queue `info` for the task (a standard signal already pending is not queued twice).
+    /// It is delivered on the way back to the application, after the current system call
+    /// has its result.
+    pub(crate) fn send_signal(&mut self, info: Siginfo) {
+        let sig = info.signo as u32;
+        if !(1..=NSIG).contains(&sig) || self.ignored(sig) {
+            return;
+        }
+        if self.pending & bit(sig) == 0 {
+            self.pending |= bit(sig);
+            self.pending_info[(sig - 1) as usize] = info;
+        }
+    }
+
+    /// A synchronous signal caused by the task's own instruction (a fault, a trap). If it
+    /// is blocked or ignored, Linux unblocks it and restores the default action, so it
+    /// cannot be lost.
+    pub(crate) fn force_signal(&mut self, info: Siginfo) {
+        let sig = info.signo as u32;
+        let idx = (sig - 1) as usize;
+        if self.sigmask & bit(sig) != 0 || self.sigactions[idx].handler == SIG_IGN {
+            self.sigmask &= !bit(sig);
+            self.sigactions[idx].handler = SIG_DFL;
+        }
+        self.pending |= bit(sig);
+        self.pending_info[idx] = info;
+    }
+
+    /// Signals the task sent itself that wait while blocked.
+    pub(crate) fn blocked_pending(&self) -> u64 {
+        self.pending & self.sigmask
+    }
+
+    /// Deliver every pending, unblocked signal, lowest number first: run its default
+    /// action or push a handler frame (frames nest, the last pushed runs first).
+    pub(crate) fn deliver_signals(&mut self) {
+        while self.exit.is_none() {
+            let ready = self.pending & !self.sigmask;
+            if ready == 0 {
+                return;
+            }
+            let sig = ready.trailing_zeros() + 1;
+            self.pending &= !bit(sig);
+            let info = self.pending_info[(sig - 1) as usize];
+            let act = self.sigactions[(sig - 1) as usize];
+            match act.handler {
+                SIG_IGN => {}
+                SIG_DFL => self.default_action(sig, &info),
+                _ => self.run_handler(sig, info, act),
+            }
+        }
+    }
+
+    fn default_action(&mut self, sig: u32, info: &Siginfo) {
+        match default_action(sig) {
+            DefaultAction::Ignore | DefaultAction::Continue => {}
+            DefaultAction::Stop => {
+                self.kernel.log_once(None, "job-control stops are not supported yet; the stop signal is ignored");
+            }
+            DefaultAction::Terminate | DefaultAction::Core => {
+                if self.kernel.strace {
+                    eprintln!("--- {} {{si_code={}, si_addr={:#x}}} ---", name(sig), info.code, info.addr());
+                    eprintln!("+++ killed by {} +++", name(sig));
+                }
+                self.exit = Some(ExitStatus::Signal(sig as i32));
+            }
+        }
+    }
+
+    fn run_handler(&mut self, sig: u32, info: Siginfo, act: KernelSigaction) {
+        if self.kernel.strace {
+            eprintln!("--- {} {{si_code={}, si_pid={}}} ---", name(sig), info.code, info.pid());
+        }
+        match self.push_frame(sig, info, act) {
+            Ok(()) => {
+                if act.flags & SA_RESETHAND != 0 {
+                    self.sigactions[(sig - 1) as usize] = KernelSigaction::default();
+                }
+            }
+            Err(e) => {
+                log::debug!("task {}: cannot deliver {}: {e:?}", self.tid, name(sig));
+                // Linux: a frame that cannot be written is a SIGSEGV with the default action.
+                self.sigactions[(SIGSEGV - 1) as usize].handler = SIG_DFL;
+                self.exit = Some(ExitStatus::Signal(SIGSEGV as i32));
+            }
+        }
+    }
+
+    fn push_frame(&mut self, sig: u32, info: Siginfo, act: KernelSigaction) -> Result<(), FrameError> {
+        let space = self.mm.address_space().clone();
+        let xstate = self.ctx.fp_state(&*space).map_err(|_| FrameError::BadXstate)?;
+        let is_fault = matches!(sig, SIGSEGV | SIGBUS) && info.code > 0;
+        let layout = frame::build(&Delivery {
+            regs: &self.regs,
+            info,
+            action: act,
+            mask: self.sigmask,
+            altstack: self.altstack,
+            xstate: &xstate,
+            cr2: if is_fault { info.addr() } else { 0 },
+            trapno: if is_fault { TRAP_PF } else { 0 },
+            err: 0,
+        })?;
+        self.mm.copy_out(layout.fpstate, &layout.fp).map_err(|_| FrameError::NoRoom)?;
+        self.mm.copy_out(layout.frame, &layout.head).map_err(|_| FrameError::NoRoom)?;
+        // The handler starts with a clean FP state, as on Linux.
+        self.ctx.set_fp_state(&*space, &frame::init_xstate(&xstate)).map_err(|_| FrameError::BadXstate)?;
+        self.regs = layout.regs;
+        self.sigmask = layout.mask;
+        if layout.disarm_altstack {
+            self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
+        }
+        Ok(())
+    }
+
+    /// rt_sigreturn(2): restore what the frame below the stack pointer holds.
+    pub(crate) fn sigreturn(&mut self) -> KResult<u64> {
+        let frame = self.regs.rsp.wrapping_sub(8);
+        let uc: UContext = match self.mm.read_val(frame + frame::UC_OFFSET) {
+            Ok(uc) => uc,
+            Err(_) => return self.bad_frame(),
+        };
+        let fpstate = uc.uc_mcontext.fpstate;
+        if fpstate != 0 && self.restore_fp(fpstate).is_err() {
+            return self.bad_frame();
+        }
+        self.regs = frame::restore_regs(&uc, &self.regs);
+        self.sigmask = uc.uc_sigmask & !UNBLOCKABLE;
+        // The alternate stack as the frame recorded it (an invalid one is left alone).
+        let ss = uc.uc_stack;
+        let mode = ss.ss_flags & !SS_AUTODISARM;
+        if mode == SS_DISABLE {
+            self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
+        } else if (mode == 0 || mode == SS_ONSTACK) && ss.ss_size >= MINSIGSTKSZ {
+            self.altstack = StackT { ss_flags: ss.ss_flags & SS_AUTODISARM, ..ss };
+        }
+        Ok(self.regs.rax)
+    }
+
+    fn restore_fp(&mut self, fpstate: u64) -> KResult<()> {
+        let space = self.mm.address_space().clone();
+        let mut legacy = [0u8; 512];
+        self.mm.copy_in(fpstate, &mut legacy)?;
+        let state = match frame::xstate_size(&legacy) {
+            Some(size) => {
+                let mut buf = vec![0u8; size + 4];
+                self.mm.copy_in(fpstate, &mut buf)?;
+                if buf[size..] != frame::FP_XSTATE_MAGIC2.to_le_bytes() {
+                    return_errno!(EFAULT);
+                }
+                buf.truncate(size);
+                buf
+            }
+            // No extended state: only the legacy x87/SSE part is restored.
+            None => {
+                let mut cur = self.ctx.fp_state(&*space).map_err(|_| errno!(EFAULT))?;
+                frame::overlay_legacy(&mut cur, &legacy);
+                cur
+            }
+        };
+        self.ctx.set_fp_state(&*space, &state).map_err(|_| errno!(EFAULT))
+    }
+
+    fn bad_frame(&mut self) -> KResult<u64> {
+        log::debug!("task {}: rt_sigreturn with a bad frame at {:#x}", self.tid, self.regs.rsp);
+        self.force_signal(Siginfo::fault(SIGSEGV, kernel_signal::info::SI_KERNEL, 0));
+        Ok(self.regs.rax)
+    }
+}
+
+fn name(sig: u32) -> &'static str {
+    kernel_abi::flags::signal::name(sig)
+}
