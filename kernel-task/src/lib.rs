@@ -13,6 +13,7 @@
 
 #![deny(unsafe_code)]
 
+mod inbox;
 pub mod loader;
 mod signals;
 mod strace;
@@ -22,5 +23,6 @@ mod sys_mm;
 pub mod syscalls;
 mod task;
 
+pub use inbox::Inbox;
 pub use syscalls::Support;
 pub use task::{ExitStatus, Kernel, KernelConfig, Task};

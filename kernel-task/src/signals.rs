@@ -48,6 +48,43 @@ impl Task {
         self.pending_info[idx] = info;
     }
 
+    /// Move signals posted to the inbox into the pending set.
+    pub(crate) fn take_inbox(&mut self) {
+        for info in self.inbox.take() {
+            self.send_signal(info);
+        }
+    }
+
+    /// Signals whose arrival ends an interruptible wait: not blocked, not ignored.
+    fn wait_ignores(&self) -> u64 {
+        let mut ignore = self.sigmask;
+        for sig in 1..=NSIG {
+            let dfl = self.sigactions[(sig - 1) as usize].handler == SIG_DFL;
+            // Stops and continues are not implemented: they do not interrupt either.
+            let no_effect = dfl && matches!(default_action(sig), DefaultAction::Stop | DefaultAction::Continue);
+            if self.ignored(sig) || no_effect {
+                ignore |= bit(sig);
+            }
+        }
+        ignore
+    }
+
+    /// Sleep until `deadline` (`None`: until a signal), interruptibly: `Err(EINTR)` when a
+    /// signal that will be delivered arrives (it is then pending). Signals the task
+    /// ignores or blocks do not end the sleep.
+    pub(crate) fn sleep_until(&mut self, deadline: Option<std::time::Instant>) -> KResult<()> {
+        loop {
+            if self.pending & !self.sigmask != 0 {
+                return_errno!(EINTR);
+            }
+            let ignore = self.wait_ignores();
+            match self.inbox.wait(deadline, ignore) {
+                crate::inbox::Wake::TimedOut => return Ok(()),
+                crate::inbox::Wake::Signalled => self.take_inbox(),
+            }
+        }
+    }
+
     /// Signals the task sent itself that wait while blocked.
     pub(crate) fn blocked_pending(&self) -> u64 {
         self.pending & self.sigmask

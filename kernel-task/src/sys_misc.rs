@@ -287,10 +287,34 @@ fn valid_ts(ts: &Timespec) -> KResult<Duration> {
     Ok(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
+/// Sleep for `d`, interruptibly; on EINTR write the time left to `rem` (if non-null).
+fn sleep_for(t: &mut Task, d: Duration, rem: u64) -> KResult<u64> {
+    let deadline = std::time::Instant::now() + d;
+    match t.sleep_until(Some(deadline)) {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            if rem != 0 {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                t.mm.write_val(
+                    rem,
+                    &Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) },
+                )?;
+            }
+            Err(e)
+        }
+    }
+}
+
 pub(crate) fn sys_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let req: Timespec = t.mm.read_val(a[0])?;
-    std::thread::sleep(valid_ts(&req)?);
-    Ok(0)
+    let d = valid_ts(&req)?;
+    sleep_for(t, d, a[1])
+}
+
+/// pause(2): sleep until a signal is delivered; always EINTR.
+pub(crate) fn sys_pause(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.sleep_until(None)?;
+    return_errno!(EINTR)
 }
 
 pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -304,13 +328,14 @@ pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let req: Timespec = t.mm.read_val(a[2])?;
     let mut d = valid_ts(&req)?;
-    if a[1] & TIMER_ABSTIME != 0 {
+    let absolute = a[1] & TIMER_ABSTIME != 0;
+    if absolute {
         let now = clock_now(t, id)?;
         let now = Duration::new(now.tv_sec as u64, now.tv_nsec as u32);
         d = d.saturating_sub(now);
     }
-    std::thread::sleep(d);
-    Ok(0)
+    // An absolute sleep reports no remaining time.
+    sleep_for(t, d, if absolute { 0 } else { a[3] })
 }
 
 pub(crate) fn sys_exit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -575,13 +600,9 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                 return_errno!(EAGAIN);
             }
             if a[3] == 0 {
-                t.kernel.log_once(
-                    Some(kernel_abi::nr::FUTEX),
-                    "FUTEX_WAIT with no other thread and no timeout never returns",
-                );
-                loop {
-                    std::thread::sleep(Duration::from_secs(3600));
-                }
+                // No other thread can wake it: only a signal ends the wait.
+                t.sleep_until(None)?;
+                return_errno!(EINTR);
             }
             let ts: Timespec = t.mm.read_val(a[3])?;
             let mut d = valid_ts(&ts)?;
@@ -591,7 +612,7 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                 let now = host_clock(clock)?;
                 d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
             }
-            std::thread::sleep(d);
+            t.sleep_until(Some(std::time::Instant::now() + d))?;
             return_errno!(ETIMEDOUT)
         }
         _ => {

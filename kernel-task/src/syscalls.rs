@@ -118,8 +118,9 @@ table! {
     CLOCK_GETRES => m::sys_clock_getres, Full;
     GETTIMEOFDAY => m::sys_gettimeofday, Full;
     TIME => m::sys_time, Full;
-    NANOSLEEP => m::sys_nanosleep, Partial("not interruptible by signals yet");
-    CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("not interruptible by signals yet");
+    NANOSLEEP => m::sys_nanosleep, Partial("a handled signal gives EINTR; restart_syscall is not implemented");
+    CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("a handled signal gives EINTR; restart_syscall is not implemented");
+    PAUSE => m::sys_pause, Full;
     EXIT => m::sys_exit, Partial("single-threaded: ends the thread group");
     EXIT_GROUP => m::sys_exit_group, Full;
     SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;
@@ -131,7 +132,7 @@ table! {
     RT_SIGPROCMASK => m::sys_rt_sigprocmask, Full;
     RT_SIGRETURN => m::sys_rt_sigreturn, Full;
     SIGALTSTACK => m::sys_sigaltstack, Full;
-    FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT only times out; other ops ENOSYS");
+    FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT ends by timeout or signal (EINTR, no SA_RESTART restart); other ops ENOSYS");
     KILL => m::sys_kill, Partial("only the caller itself: one process per sandbox until the process issue");
     TKILL => m::sys_tkill, Partial("only the caller itself: one process per sandbox until the process issue");
     TGKILL => m::sys_tgkill, Partial("only the caller itself: one process per sandbox until the process issue");

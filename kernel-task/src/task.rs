@@ -126,6 +126,8 @@ pub struct Task {
     pub(crate) affinity: Option<Vec<u8>>,
     pub(crate) exit: Option<ExitStatus>,
     pub(crate) rng: HostRandom,
+    /// Signals for this task from other threads (the host, via runsc).
+    pub(crate) inbox: Arc<crate::Inbox>,
 }
 
 /// ASLR randomness from the host.
@@ -210,7 +212,15 @@ impl Task {
             affinity: None,
             exit: None,
             rng: HostRandom,
+            inbox: Arc::new(crate::Inbox::default()),
         })
+        .inspect(|t| t.inbox.set_interrupter(t.ctx.interrupter()))
+    }
+
+    /// The inbox through which other threads (runsc forwarding host signals) signal this
+    /// task.
+    pub fn inbox(&self) -> Arc<crate::Inbox> {
+        self.inbox.clone()
     }
 
     pub(crate) fn mm_limits(&self) -> MmLimits {
@@ -287,6 +297,7 @@ impl Task {
         // Point of no return.
         self.mm = mm;
         self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
+        self.inbox.set_interrupter(self.ctx.interrupter());
         self.fds.close_on_exec();
         for a in self.sigactions.iter_mut() {
             if a.handler != SIG_IGN {
@@ -327,6 +338,7 @@ impl Task {
                 Event::Interrupted => {}
             }
             if self.exit.is_none() {
+                self.take_inbox();
                 self.deliver_signals();
             }
             if let Some(status) = self.exit {

@@ -87,10 +87,49 @@ fn raise_fd_limit() {
     }
 }
 
+/// The host signals runsc passes on to the sandbox's first process, as runc and gVisor do.
+const FORWARDED: [i32; 7] =
+    [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGWINCH];
+
+#[allow(unsafe_code)]
+fn block_forwarded_signals() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data; the calls only edit it and our own thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in FORWARDED {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+/// A thread that takes forwarded host signals and posts them to the sandbox's init.
+fn forward_signals(set: libc::sigset_t, inbox: std::sync::Arc<kernel_task::Inbox>) {
+    let spawned = std::thread::Builder::new().name("signal-forward".into()).spawn(move || loop {
+        let mut sig = 0;
+        // SAFETY: sigwait on a valid set with a valid out-pointer.
+        #[allow(unsafe_code)]
+        let r = unsafe { libc::sigwait(&set, &mut sig) };
+        if r == 0 {
+            log::debug!("forwarding host signal {sig} to the sandbox");
+            // Sent from outside the sandbox: si_pid 0, as the kernel reports for signals
+            // from another PID namespace.
+            inbox.post(kernel_signal::Siginfo::from_process(sig as u32, 0, 0, 0));
+        }
+    });
+    if let Err(e) = spawned {
+        log::error!("cannot start the signal forwarder: {e}");
+    }
+}
+
 /// Run `cmd` in a fresh sandbox; returns the shell-style exit status.
 pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let setup = |what: &str, e: &dyn std::fmt::Display| DoError::Setup(format!("{what}: {e}"));
     let t0 = std::time::Instant::now();
+    // Forwarded signals are blocked in every thread runsc starts and taken by one thread.
+    let forwarded = block_forwarded_signals();
     platform::ptrace::init().map_err(|e| setup("ptrace platform", &e))?;
     raise_fd_limit();
     let mf = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE).map_err(|e| setup("memory file", &e))?);
@@ -123,6 +162,7 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let stdio = [stdio_file(0), stdio_file(1), stdio_file(2)];
     let mut task = Task::new_init(kernel, stdio, cwd, ids).map_err(|e| setup("creating the first task", &e))?;
     log::debug!("first task created after {:?}", t0.elapsed());
+    forward_signals(forwarded, task.inbox());
     task.exec(&filename, argv, envp).map_err(|e| match e.errno {
         Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
         errno => DoError::Exec(name.clone(), errno),

@@ -283,3 +283,112 @@ int main(void) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("] time(") && err.contains("] gettimeofday("), "served as system calls: {err}");
 }
+
+/// Start `runsc do ARGS` with piped stdout; once it printed the line `ready` (or at once
+/// when `ready` is false) send it `sig`; return its status and the rest of its stdout.
+fn signal_when_ready(args: &[&str], ready: bool, sig: i32) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read};
+    let mut child = runsc()
+        .arg("do")
+        .arg("--")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    if ready {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+    } else {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    // SAFETY: signalling the child we started.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    (child.wait().unwrap().code(), rest)
+}
+
+#[test]
+fn ctrl_c_reaches_the_application() {
+    // Default action: sleep dies of SIGINT, runsc exits 130.
+    assert_eq!(signal_when_ready(&["/bin/sleep", "100"], false, libc::SIGINT).0, Some(130));
+    // A handler runs and the interrupted sleep returns EINTR: python raises KeyboardInterrupt.
+    // (The signal may land between the print and the sleep, where python only notes it;
+    // the loop's next sleep then raises.)
+    let script =
+        "import time\nprint('ready', flush=True)\ntry:\n    while True: time.sleep(0.5)\nexcept KeyboardInterrupt:\n    print('interrupted')\n";
+    let (code, out) = signal_when_ready(&["/usr/bin/python3", "-c", script], true, libc::SIGINT);
+    assert_eq!(out, "interrupted\n");
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn sigterm_stops_a_program_spinning_in_its_stub() {
+    let (code, _) = signal_when_ready(&["/bin/sh", "-c", "echo ready; while :; do :; done"], true, libc::SIGTERM);
+    assert_eq!(code, Some(143));
+}
+
+#[test]
+fn a_host_signal_interrupts_a_sleep_with_eintr() {
+    use std::io::Read;
+    let bin = compile(
+        "eintr",
+        r#"#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+static volatile int got;
+static void h(int s) { got = s; }
+int main(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = h;
+    sigaction(SIGUSR1, &sa, 0);
+    printf("ready\n");
+    fflush(stdout);
+    /* A signal may land before the sleep starts; the test keeps sending. */
+    struct timespec req = {30, 0}, rem = {0, 0};
+    int r = nanosleep(&req, &rem);
+    printf("nanosleep %d %s handler %d rem>20s %d\n", r, r ? strerror(errno) : "ok", got, rem.tv_sec > 20);
+    return 0;
+}
+"#,
+    );
+    let mut child = runsc()
+        .args(["do", "--", &bin])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert_eq!(first, "ready\n", "the handler is installed before any signal is sent");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d2 = done.clone();
+    let sender = std::thread::spawn(move || {
+        while !d2.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            // SAFETY: signalling the child we started (it is not reaped until we wait).
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(pid, libc::SIGUSR1);
+            }
+        }
+    });
+    let mut out = String::new();
+    stdout.read_to_string(&mut out).unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    sender.join().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(out, "nanosleep -1 Interrupted system call handler 10 rem>20s 1\n");
+    assert_eq!(status.code(), Some(0));
+}

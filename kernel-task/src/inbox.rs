@@ -1,0 +1,122 @@
+//! Signals arriving from outside a task's own thread (today: the host, through runsc,
+//! for the sandbox's init), and the interruptible waits they end.
+//!
+//! # Lock order
+//!
+//! `Inbox::state` is a leaf lock; the interrupter is called with it released.
+
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
+
+use kernel_signal::{bit, Siginfo};
+use platform::Interrupter;
+
+#[derive(Default)]
+struct State {
+    pending: u64,
+    infos: Vec<Siginfo>,
+}
+
+/// A task's inbox for signals sent by other threads.
+#[derive(Default)]
+pub struct Inbox {
+    state: Mutex<State>,
+    wake: Condvar,
+    kick: Mutex<Option<Interrupter>>,
+}
+
+/// Why an interruptible wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// The deadline passed.
+    TimedOut,
+    /// A signal arrived (it is in the inbox, to be taken).
+    Signalled,
+}
+
+impl Inbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Post a signal: queue it, wake a waiting task, kick a running one out of its stub.
+    pub fn post(&self, info: Siginfo) {
+        let sig = info.signo as u32;
+        if !(1..=64).contains(&sig) {
+            return;
+        }
+        {
+            let mut s = self.lock();
+            if s.pending & bit(sig) == 0 {
+                s.pending |= bit(sig);
+                s.infos.push(info);
+            }
+        }
+        self.wake.notify_all();
+        let kick = self.kick.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(k) = kick {
+            k.interrupt();
+        }
+    }
+
+    /// Set the interrupter of the task's current context.
+    pub(crate) fn set_interrupter(&self, k: Interrupter) {
+        *self.kick.lock().unwrap_or_else(|e| e.into_inner()) = Some(k);
+    }
+
+    /// Take everything posted so far.
+    pub(crate) fn take(&self) -> Vec<Siginfo> {
+        let mut s = self.lock();
+        s.pending = 0;
+        std::mem::take(&mut s.infos)
+    }
+
+    /// Sleep until `deadline` (`None`: forever) or until a signal outside `ignore` is
+    /// posted.
+    pub(crate) fn wait(&self, deadline: Option<Instant>, ignore: u64) -> Wake {
+        let mut s = self.lock();
+        loop {
+            if s.pending & !ignore != 0 {
+                return Wake::Signalled;
+            }
+            match deadline {
+                None => s = self.wake.wait(s).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Wake::TimedOut;
+                    }
+                    s = self.wake.wait_timeout(s, d - now).unwrap_or_else(|e| e.into_inner()).0;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_post_ends_a_wait_and_deadlines_pass() {
+        let inbox = Arc::new(Inbox::default());
+        let t0 = Instant::now();
+        assert_eq!(inbox.wait(Some(t0 + Duration::from_millis(20)), 0), Wake::TimedOut);
+        let i2 = inbox.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            i2.post(Siginfo::from_process(2, 0, 0, 0));
+        });
+        assert_eq!(inbox.wait(None, 0), Wake::Signalled);
+        h.join().unwrap();
+        let got = inbox.take();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].signo, 2);
+        assert!(inbox.take().is_empty());
+        // An ignored signal does not end the wait.
+        inbox.post(Siginfo::from_process(28, 0, 0, 0));
+        assert_eq!(inbox.wait(Some(Instant::now() + Duration::from_millis(10)), bit(28)), Wake::TimedOut);
+    }
+}
