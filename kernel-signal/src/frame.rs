@@ -101,6 +101,9 @@ pub struct Delivery<'a> {
     pub action: KernelSigaction,
     /// The signal mask to restore on return.
     pub mask: u64,
+    /// The mask in effect now (differs from `mask` inside rt_sigsuspend); the handler's
+    /// mask is built on it.
+    pub blocked: u64,
     /// The alternate signal stack.
     pub altstack: StackT,
     /// The XSAVE image (standard format, as ptrace's NT_X86_XSTATE gives it).
@@ -240,7 +243,7 @@ pub fn build(d: &Delivery<'_>) -> Result<FrameLayout, FrameError> {
         info: d.info,
     };
     let sig = d.info.signo as u32;
-    let mut mask = d.mask | act.mask;
+    let mut mask = d.blocked | act.mask;
     if act.flags & SA_NODEFER == 0 {
         mask |= bit(sig);
     }
@@ -356,6 +359,7 @@ mod tests {
                 mask: bit(12),
             },
             mask: bit(2),
+            blocked: bit(2),
             altstack,
             xstate: xs,
             cr2: 0,

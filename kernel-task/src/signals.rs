@@ -85,6 +85,47 @@ impl Task {
         }
     }
 
+    /// Take the lowest pending signal in `set` (without delivering it).
+    pub(crate) fn dequeue(&mut self, set: u64) -> Option<Siginfo> {
+        let ready = self.pending & set;
+        if ready == 0 {
+            return None;
+        }
+        let sig = ready.trailing_zeros() + 1;
+        self.pending &= !bit(sig);
+        Some(self.pending_info[(sig - 1) as usize])
+    }
+
+    /// Wait for a signal in `set` (sigtimedwait): `Ok(Some(info))` when one is pending or
+    /// arrives, `Ok(None)` at the deadline, EINTR when another signal is to be delivered.
+    pub(crate) fn wait_for(&mut self, set: u64, deadline: Option<std::time::Instant>) -> KResult<Option<Siginfo>> {
+        loop {
+            if let Some(info) = self.dequeue(set) {
+                return Ok(Some(info));
+            }
+            if self.pending & !self.sigmask != 0 {
+                return_errno!(EINTR);
+            }
+            // Signals in `set` end the wait even though blocked or ignored.
+            let ignore = self.wait_ignores() & !set;
+            match self.inbox.wait(deadline, ignore) {
+                crate::inbox::Wake::TimedOut => return Ok(None),
+                crate::inbox::Wake::Signalled => {
+                    for info in self.inbox.take() {
+                        let sig = info.signo as u32;
+                        if set & bit(sig) != 0 && self.pending & bit(sig) == 0 {
+                            // Ignored signals are still taken by a waiter for them.
+                            self.pending |= bit(sig);
+                            self.pending_info[(sig - 1) as usize] = info;
+                        } else {
+                            self.send_signal(info);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Signals the task sent itself that wait while blocked.
     pub(crate) fn blocked_pending(&self) -> u64 {
         self.pending & self.sigmask
@@ -96,7 +137,7 @@ impl Task {
         while self.exit.is_none() {
             let ready = self.pending & !self.sigmask;
             if ready == 0 {
-                return;
+                break;
             }
             let sig = ready.trailing_zeros() + 1;
             self.pending &= !bit(sig);
@@ -107,6 +148,10 @@ impl Task {
                 SIG_DFL => self.default_action(sig, &info),
                 _ => self.run_handler(sig, info, act),
             }
+        }
+        // rt_sigsuspend's temporary mask ends here if no handler frame took it over.
+        if let Some(m) = self.saved_mask.take() {
+            self.sigmask = m;
         }
     }
 
@@ -153,7 +198,8 @@ impl Task {
             regs: &self.regs,
             info,
             action: act,
-            mask: self.sigmask,
+            mask: self.saved_mask.take().unwrap_or(self.sigmask),
+            blocked: self.sigmask,
             altstack: self.altstack,
             xstate: &xstate,
             cr2: if is_fault { info.addr() } else { 0 },

@@ -704,3 +704,42 @@ pub(crate) fn sys_getcpu(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     Ok(0)
 }
+
+/// rt_sigsuspend(2): wait with a temporary mask until a signal is delivered; the original
+/// mask returns after the handler (through the frame) or after delivery.
+pub(crate) fn sys_rt_sigsuspend(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[1] != 8 {
+        return_errno!(EINVAL);
+    }
+    let mask: u64 = t.mm.read_val(a[0])?;
+    let old = t.sigmask;
+    t.sigmask = mask & !UNBLOCKABLE;
+    let r = t.sleep_until(None);
+    t.saved_mask = Some(old);
+    r?;
+    return_errno!(EINTR)
+}
+
+/// rt_sigtimedwait(2).
+pub(crate) fn sys_rt_sigtimedwait(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[3] != 8 {
+        return_errno!(EINVAL);
+    }
+    let set: u64 = t.mm.read_val(a[0])?;
+    let set = set & !UNBLOCKABLE;
+    let deadline = if a[2] != 0 {
+        let ts: Timespec = t.mm.read_val(a[2])?;
+        Some(std::time::Instant::now() + valid_ts(&ts)?)
+    } else {
+        None
+    };
+    match t.wait_for(set, deadline)? {
+        Some(info) => {
+            if a[1] != 0 {
+                t.mm.write_val(a[1], &info)?;
+            }
+            Ok(info.signo as u64)
+        }
+        None => return_errno!(EAGAIN),
+    }
+}

@@ -131,6 +131,8 @@ table! {
     RT_SIGACTION => m::sys_rt_sigaction, Full;
     RT_SIGPROCMASK => m::sys_rt_sigprocmask, Full;
     RT_SIGRETURN => m::sys_rt_sigreturn, Full;
+    RT_SIGSUSPEND => m::sys_rt_sigsuspend, Full;
+    RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Partial("standard signals only: one pending instance each");
     SIGALTSTACK => m::sys_sigaltstack, Full;
     FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT ends by timeout or signal (EINTR, no SA_RESTART restart); other ops ENOSYS");
     KILL => m::sys_kill, Partial("only the caller itself: one process per sandbox until the process issue");

@@ -117,6 +117,8 @@ pub struct Task {
     pub(crate) sigmask: u64,
     /// Signals sent to the task and not yet delivered.
     pub(crate) pending: u64,
+    /// The mask to restore after delivery when a call (rt_sigsuspend) replaced it.
+    pub(crate) saved_mask: Option<u64>,
     /// The siginfo of each pending signal.
     pub(crate) pending_info: Box<[kernel_signal::Siginfo; NSIG as usize]>,
     pub(crate) altstack: StackT,
@@ -205,6 +207,7 @@ impl Task {
             sigactions: [KernelSigaction::default(); NSIG as usize],
             sigmask: 0,
             pending: 0,
+            saved_mask: None,
             pending_info: Box::new([kernel_abi::Zeroable::zeroed(); NSIG as usize]),
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,
