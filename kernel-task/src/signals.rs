@@ -8,6 +8,27 @@ use kernel_signal::{bit, default_action, DefaultAction, Siginfo, UNBLOCKABLE};
 
 use crate::task::{ExitStatus, Task};
 
+/// An interrupted call that restart_syscall(2) resumes when no handler ran.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RestartBlock {
+    /// A relative nanosleep/clock_nanosleep: sleep on to the same deadline.
+    Sleep {
+        /// When the sleep ends.
+        deadline: std::time::Instant,
+        /// Where the remaining time goes if interrupted again (0: nowhere).
+        rem: u64,
+    },
+    /// A futex wait with a timeout.
+    FutexWait {
+        /// The futex word.
+        uaddr: u64,
+        /// The expected value.
+        val: u32,
+        /// When the wait ends.
+        deadline: std::time::Instant,
+    },
+}
+
 /// x86 trap numbers reported in `sigcontext.trapno`.
 const TRAP_PF: u64 = 14;
 
@@ -146,13 +167,43 @@ impl Task {
             match act.handler {
                 SIG_IGN => {}
                 SIG_DFL => self.default_action(sig, &info),
-                _ => self.run_handler(sig, info, act),
+                _ => {
+                    self.settle_restart(Some(act.flags));
+                    self.run_handler(sig, info, act)
+                }
             }
         }
+        // No handler ran: an interrupted call restarts.
+        self.settle_restart(None);
         // rt_sigsuspend's temporary mask ends here if no handler frame took it over.
         if let Some(m) = self.saved_mask.take() {
             self.sigmask = m;
         }
+    }
+
+    /// Resolve the restart code of an interrupted call (Linux's rules): with a handler
+    /// (`handler_flags`), ERESTARTSYS restarts under SA_RESTART, ERESTARTNOINTR always,
+    /// and the rest become EINTR; with none, every code restarts the call, and
+    /// ERESTART_RESTARTBLOCK through restart_syscall(2).
+    fn settle_restart(&mut self, handler_flags: Option<u64>) {
+        use kernel_abi::Errno;
+        let Some(code) = self.syscall_restart.take() else { return };
+        if self.exit.is_some() {
+            return;
+        }
+        let restart = match (code, handler_flags) {
+            (Errno::ERESTARTNOINTR, _) => true,
+            (Errno::ERESTARTSYS, Some(f)) => f & SA_RESTART != 0,
+            (_, Some(_)) => false,
+            (_, None) => true,
+        };
+        if !restart {
+            self.regs.rax = Errno::EINTR.to_return();
+            return;
+        }
+        self.regs.rax =
+            if code == Errno::ERESTART_RESTARTBLOCK { kernel_abi::nr::RESTART_SYSCALL } else { self.regs.orig_rax };
+        self.regs.rip = self.regs.rip.wrapping_sub(2);
     }
 
     fn default_action(&mut self, sig: u32, info: &Siginfo) {

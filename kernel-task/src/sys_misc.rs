@@ -9,6 +9,7 @@ use kernel_abi::flags::rlimit::*;
 use kernel_abi::flags::signal::*;
 use kernel_abi::{errno, return_errno, KResult, KernelSigaction, Rlimit, StackT, Sysinfo, Timespec, Timeval, Utsname};
 
+use crate::signals::RestartBlock;
 use crate::task::{ExitStatus, Task};
 
 /// Canonical user addresses end here.
@@ -287,21 +288,31 @@ fn valid_ts(ts: &Timespec) -> KResult<Duration> {
     Ok(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
-/// Sleep for `d`, interruptibly; on EINTR write the time left to `rem` (if non-null).
+/// Sleep until `deadline`, interruptibly. Interrupted, it writes the time left to `rem`
+/// (if non-null) and ends with ERESTART_RESTARTBLOCK: EINTR if a handler runs, otherwise
+/// restart_syscall(2) sleeps on to the same deadline.
+fn sleep_until_restartable(t: &mut Task, deadline: std::time::Instant, rem: u64) -> KResult<u64> {
+    if t.sleep_until(Some(deadline)).is_ok() {
+        return Ok(0);
+    }
+    if rem != 0 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        t.mm.write_val(rem, &Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) })?;
+    }
+    t.restart_block = Some(RestartBlock::Sleep { deadline, rem });
+    return_errno!(ERESTART_RESTARTBLOCK)
+}
+
 fn sleep_for(t: &mut Task, d: Duration, rem: u64) -> KResult<u64> {
-    let deadline = std::time::Instant::now() + d;
-    match t.sleep_until(Some(deadline)) {
-        Ok(()) => Ok(0),
-        Err(e) => {
-            if rem != 0 {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                t.mm.write_val(
-                    rem,
-                    &Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) },
-                )?;
-            }
-            Err(e)
-        }
+    sleep_until_restartable(t, std::time::Instant::now() + d, rem)
+}
+
+/// restart_syscall(2): resume what a signal interrupted when no handler ran.
+pub(crate) fn sys_restart_syscall(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    match t.restart_block.take() {
+        Some(RestartBlock::Sleep { deadline, rem }) => sleep_until_restartable(t, deadline, rem),
+        Some(RestartBlock::FutexWait { uaddr, val, deadline }) => futex_wait_until(t, uaddr, val, Some(deadline)),
+        None => return_errno!(EINTR),
     }
 }
 
@@ -313,8 +324,9 @@ pub(crate) fn sys_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 /// pause(2): sleep until a signal is delivered; always EINTR.
 pub(crate) fn sys_pause(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    t.sleep_until(None)?;
-    return_errno!(EINTR)
+    // Only a signal ends it: EINTR after a handler, a restart if it ran none.
+    let _ = t.sleep_until(None);
+    return_errno!(ERESTARTNOHAND)
 }
 
 pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -334,8 +346,14 @@ pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         let now = Duration::new(now.tv_sec as u64, now.tv_nsec as u32);
         d = d.saturating_sub(now);
     }
-    // An absolute sleep reports no remaining time.
-    sleep_for(t, d, if absolute { 0 } else { a[3] })
+    if absolute {
+        // An absolute sleep reports no remaining time and restarts as itself.
+        return match t.sleep_until(Some(std::time::Instant::now() + d)) {
+            Ok(()) => Ok(0),
+            Err(_) => return_errno!(ERESTARTNOHAND),
+        };
+    }
+    sleep_for(t, d, a[3])
 }
 
 pub(crate) fn sys_exit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -595,25 +613,20 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             if cmd == FUTEX_WAIT_BITSET && a[5] as u32 == 0 {
                 return_errno!(EINVAL);
             }
-            let cur: u32 = t.mm.read_val(uaddr)?;
-            if cur != a[2] as u32 {
-                return_errno!(EAGAIN);
-            }
-            if a[3] == 0 {
-                // No other thread can wake it: only a signal ends the wait.
-                t.sleep_until(None)?;
-                return_errno!(EINTR);
-            }
-            let ts: Timespec = t.mm.read_val(a[3])?;
-            let mut d = valid_ts(&ts)?;
-            if cmd == FUTEX_WAIT_BITSET {
-                // Absolute timeout on CLOCK_MONOTONIC (or REALTIME with the flag).
-                let clock = if op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
-                let now = host_clock(clock)?;
-                d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
-            }
-            t.sleep_until(Some(std::time::Instant::now() + d))?;
-            return_errno!(ETIMEDOUT)
+            let deadline = if a[3] == 0 {
+                None
+            } else {
+                let ts: Timespec = t.mm.read_val(a[3])?;
+                let mut d = valid_ts(&ts)?;
+                if cmd == FUTEX_WAIT_BITSET {
+                    // Absolute timeout on CLOCK_MONOTONIC (or REALTIME with the flag).
+                    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
+                    let now = host_clock(clock)?;
+                    d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
+                }
+                Some(std::time::Instant::now() + d)
+            };
+            futex_wait_until(t, uaddr, a[2] as u32, deadline)
         }
         _ => {
             t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "futex operation not supported yet: ENOSYS");
@@ -714,10 +727,9 @@ pub(crate) fn sys_rt_sigsuspend(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let mask: u64 = t.mm.read_val(a[0])?;
     let old = t.sigmask;
     t.sigmask = mask & !UNBLOCKABLE;
-    let r = t.sleep_until(None);
+    let _ = t.sleep_until(None);
     t.saved_mask = Some(old);
-    r?;
-    return_errno!(EINTR)
+    return_errno!(ERESTARTNOHAND)
 }
 
 /// rt_sigtimedwait(2).
@@ -741,5 +753,23 @@ pub(crate) fn sys_rt_sigtimedwait(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             Ok(info.signo as u64)
         }
         None => return_errno!(EAGAIN),
+    }
+}
+
+/// A futex wait with no other thread to wake it: the value check, then a sleep that only a
+/// timeout (ETIMEDOUT) or a signal ends. Interrupted: ERESTARTSYS without a timeout
+/// (restarted under SA_RESTART), ERESTART_RESTARTBLOCK with one, as Linux.
+fn futex_wait_until(t: &mut Task, uaddr: u64, val: u32, deadline: Option<std::time::Instant>) -> KResult<u64> {
+    let cur: u32 = t.mm.read_val(uaddr)?;
+    if cur != val {
+        return_errno!(EAGAIN);
+    }
+    match (t.sleep_until(deadline), deadline) {
+        (Ok(()), _) => return_errno!(ETIMEDOUT),
+        (Err(_), None) => return_errno!(ERESTARTSYS),
+        (Err(_), Some(deadline)) => {
+            t.restart_block = Some(RestartBlock::FutexWait { uaddr, val, deadline });
+            return_errno!(ERESTART_RESTARTBLOCK)
+        }
     }
 }

@@ -118,9 +118,10 @@ table! {
     CLOCK_GETRES => m::sys_clock_getres, Full;
     GETTIMEOFDAY => m::sys_gettimeofday, Full;
     TIME => m::sys_time, Full;
-    NANOSLEEP => m::sys_nanosleep, Partial("a handled signal gives EINTR; restart_syscall is not implemented");
-    CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("a handled signal gives EINTR; restart_syscall is not implemented");
+    NANOSLEEP => m::sys_nanosleep, Full;
+    CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("absolute sleeps read the clock once, at the start");
     PAUSE => m::sys_pause, Full;
+    RESTART_SYSCALL => m::sys_restart_syscall, Full;
     EXIT => m::sys_exit, Partial("single-threaded: ends the thread group");
     EXIT_GROUP => m::sys_exit_group, Full;
     SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;
@@ -134,7 +135,7 @@ table! {
     RT_SIGSUSPEND => m::sys_rt_sigsuspend, Full;
     RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Partial("standard signals only: one pending instance each");
     SIGALTSTACK => m::sys_sigaltstack, Full;
-    FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT ends by timeout or signal (EINTR, no SA_RESTART restart); other ops ENOSYS");
+    FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT ends by timeout or signal; other ops ENOSYS");
     KILL => m::sys_kill, Partial("only the caller itself: one process per sandbox until the process issue");
     TKILL => m::sys_tkill, Partial("only the caller itself: one process per sandbox until the process issue");
     TGKILL => m::sys_tgkill, Partial("only the caller itself: one process per sandbox until the process issue");
@@ -179,7 +180,14 @@ pub(crate) fn dispatch(t: &mut Task) {
     if t.exit.is_none() {
         t.regs.rax = match res {
             Ok(v) => v,
-            Err(e) => e.errno.to_return(),
+            Err(e) => {
+                // A restart code never reaches the application: signal delivery turns it
+                // into EINTR or a restart of the call.
+                if e.errno.is_restart() {
+                    t.syscall_restart = Some(e.errno);
+                }
+                e.errno.to_return()
+            }
         };
     }
 }

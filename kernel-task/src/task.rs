@@ -117,6 +117,10 @@ pub struct Task {
     pub(crate) sigmask: u64,
     /// Signals sent to the task and not yet delivered.
     pub(crate) pending: u64,
+    /// The restart code the last system call ended with, until signal delivery decides.
+    pub(crate) syscall_restart: Option<kernel_abi::Errno>,
+    /// What restart_syscall(2) resumes.
+    pub(crate) restart_block: Option<crate::signals::RestartBlock>,
     /// The mask to restore after delivery when a call (rt_sigsuspend) replaced it.
     pub(crate) saved_mask: Option<u64>,
     /// The siginfo of each pending signal.
@@ -208,6 +212,8 @@ impl Task {
             sigmask: 0,
             pending: 0,
             saved_mask: None,
+            syscall_restart: None,
+            restart_block: None,
             pending_info: Box::new([kernel_abi::Zeroable::zeroed(); NSIG as usize]),
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,

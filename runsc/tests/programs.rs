@@ -320,9 +320,9 @@ fn ctrl_c_reaches_the_application() {
     assert_eq!(signal_when_ready(&["/bin/sleep", "100"], false, libc::SIGINT).0, Some(130));
     // A handler runs and the interrupted sleep returns EINTR: python raises KeyboardInterrupt.
     // (The signal may land between the print and the sleep, where python only notes it;
-    // the loop's next sleep then raises.)
+    // the loop's next sleep then raises. The print is inside the try for the same reason.)
     let script =
-        "import time\nprint('ready', flush=True)\ntry:\n    while True: time.sleep(0.5)\nexcept KeyboardInterrupt:\n    print('interrupted')\n";
+        "import time\ntry:\n    print('ready', flush=True)\n    while True: time.sleep(0.5)\nexcept KeyboardInterrupt:\n    print('interrupted')\n";
     let (code, out) = signal_when_ready(&["/usr/bin/python3", "-c", script], true, libc::SIGINT);
     assert_eq!(out, "interrupted\n");
     assert_eq!(code, Some(0));
@@ -391,4 +391,81 @@ int main(void) {
     let status = child.wait().unwrap();
     assert_eq!(out, "nanosleep -1 Interrupted system call handler 10 rem>20s 1\n");
     assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sa_restart_restarts_an_interrupted_wait() {
+    use std::io::{BufRead, Read};
+    let bin = compile(
+        "sarestart",
+        r#"#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static volatile int usr1, usr2;
+static void h1(int s) { usr1++; }
+static void h2(int s) { usr2++; }
+static int word;
+int main(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = h1;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, 0);
+    sa.sa_handler = h2;
+    sa.sa_flags = 0;
+    sigaction(SIGUSR2, &sa, 0);
+    printf("ready\n");
+    fflush(stdout);
+    long r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    printf("futex %ld %s; SA_RESTART handler ran %d; ended by the other %d\n", r, strerror(errno), usr1 > 0, usr2 > 0);
+    return 0;
+}
+"#,
+    );
+    let mut child = runsc()
+        .args(["do", "--", &bin])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, "ready\n");
+    let kill = |sig| {
+        // SAFETY: signalling the child we started (not yet reaped).
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    };
+    // SIGUSR1s (SA_RESTART) must not end the wait; then SIGUSR2s must.
+    for _ in 0..3 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        kill(libc::SIGUSR1);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d2 = done.clone();
+    let sender = std::thread::spawn(move || {
+        while !d2.load(std::sync::atomic::Ordering::SeqCst) {
+            // SAFETY: as above.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(pid, libc::SIGUSR2);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    });
+    let mut out = String::new();
+    stdout.read_to_string(&mut out).unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    sender.join().unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(out, "futex -1 Interrupted system call; SA_RESTART handler ran 1; ended by the other 1\n");
 }
