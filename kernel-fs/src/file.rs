@@ -46,6 +46,11 @@ pub trait FileOps: Send + Sync {
     fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
         return_errno!(ENODEV)
     }
+    /// A host descriptor whose reads and writes may block (a pipe or terminal passed
+    /// through), so callers can wait for it interruptibly first.
+    fn host_fd(&self) -> Option<std::os::fd::RawFd> {
+        None
+    }
 }
 
 /// An open file description.
@@ -161,6 +166,11 @@ impl File {
             return_errno!(EBADF);
         }
         self.ops.ioctl(cmd, arg, mm)
+    }
+
+    /// See [`FileOps::host_fd`].
+    pub fn host_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.ops.host_fd()
     }
 
     /// The object mmap maps.

@@ -1,7 +1,7 @@
 //! Host file descriptors passed through as they are: the sandbox's stdio.
 #![allow(unsafe_code)]
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use kernel_abi::flags::ioctl::{TCGETS, TIOCGWINSZ};
 use kernel_abi::{return_errno, Errno, KResult, Stat, Termios, Winsize};
@@ -64,6 +64,10 @@ impl FileOps for HostFdFile {
         crate::host::fstat(self.fd.as_raw_fd())
     }
 
+    fn host_fd(&self) -> Option<RawFd> {
+        Some(self.fd.as_raw_fd())
+    }
+
     fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
         match cmd {
             TCGETS => {
@@ -85,6 +89,77 @@ impl FileOps for HostFdFile {
                 Ok(0)
             }
             _ => return_errno!(ENOTTY),
+        }
+    }
+}
+
+/// An eventfd the Sentry signals to interrupt a thread waiting on host descriptors.
+pub struct HostEvent(OwnedFd);
+
+impl HostEvent {
+    /// A new, unsignalled event.
+    pub fn new() -> std::io::Result<HostEvent> {
+        // SAFETY: eventfd returns a fresh descriptor or -1.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: a fresh descriptor owned by nobody else.
+        Ok(HostEvent(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }))
+    }
+
+    /// Signal it (wakes every current and future wait until drained).
+    pub fn signal(&self) {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: an 8-byte write to our eventfd; a full counter (EAGAIN) is still signalled.
+        unsafe { libc::write(self.0.as_raw_fd(), one.as_ptr().cast(), 8) };
+    }
+
+    /// Reset it.
+    pub fn drain(&self) {
+        let mut buf = [0u8; 8];
+        // SAFETY: an 8-byte read from our non-blocking eventfd.
+        unsafe { libc::read(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), 8) };
+    }
+}
+
+/// Whether a host descriptor can be used without blocking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// Reading (or writing) will not block.
+    Ready,
+    /// Not ready, and the caller asked not to wait.
+    NotReady,
+    /// The interrupt event was signalled first.
+    Interrupted,
+}
+
+/// Wait until `fd` is readable (or writable), unless `block` is false, or until
+/// `interrupt` is signalled.
+pub fn wait_ready(fd: RawFd, write: bool, interrupt: Option<&HostEvent>, block: bool) -> Readiness {
+    let events = if write { libc::POLLOUT } else { libc::POLLIN };
+    let mut fds = [
+        libc::pollfd { fd, events, revents: 0 },
+        libc::pollfd { fd: interrupt.map_or(-1, |e| e.0.as_raw_fd()), events: libc::POLLIN, revents: 0 },
+    ];
+    loop {
+        // SAFETY: `fds` is a valid array of two pollfd; a negative fd is ignored by poll.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, if block { -1 } else { 0 }) };
+        if r < 0 {
+            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            // Let the operation itself report the error.
+            return Readiness::Ready;
+        }
+        if fds[1].revents != 0 {
+            return Readiness::Interrupted;
+        }
+        if fds[0].revents != 0 {
+            return Readiness::Ready;
+        }
+        if !block {
+            return Readiness::NotReady;
         }
     }
 }

@@ -172,14 +172,23 @@ pub fn build(d: &Delivery<'_>) -> Result<FrameLayout, FrameError> {
         return Err(FrameError::BadXstate);
     }
     let regs = d.regs;
+    let nested = on_altstack(&d.altstack, regs.rsp);
     let mut sp = regs.rsp.checked_sub(RED_ZONE).ok_or(FrameError::NoRoom)?;
-    if act.flags & SA_ONSTACK != 0 && altstack_flags(&d.altstack, regs.rsp) == 0 {
+    let mut entering = false;
+    if act.flags & SA_ONSTACK != 0 && altstack_flags(&d.altstack, sp) == 0 {
         sp = d.altstack.ss_sp.checked_add(d.altstack.ss_size).ok_or(FrameError::NoRoom)?;
+        entering = true;
     }
     let fp_len = d.xstate.len() as u64 + 4;
     let fpstate = sp.checked_sub(fp_len).ok_or(FrameError::NoRoom)? & !63;
     let frame = (fpstate.checked_sub(FRAME_HEAD_SIZE).ok_or(FrameError::NoRoom)?.wrapping_add(8) & !15).wrapping_sub(8);
     if frame > fpstate {
+        return Err(FrameError::NoRoom);
+    }
+    // A frame that does not fit on the alternate stack it belongs on would overwrite
+    // whatever lies below it: Linux refuses (SIGSEGV).
+    let fits = |a: u64| a > d.altstack.ss_sp && a - d.altstack.ss_sp <= d.altstack.ss_size;
+    if (entering || nested) && !fits(frame) {
         return Err(FrameError::NoRoom);
     }
 
@@ -415,6 +424,11 @@ mod tests {
         assert_eq!(build(&d).unwrap_err(), FrameError::NoRestorer);
         let low = PtRegs { rsp: 100, ..Default::default() };
         assert_eq!(build(&delivery(&low, &xs, 0, alt)).unwrap_err(), FrameError::NoRoom);
+        // An alternate stack too small for the frame, entered or nested: refused.
+        let tiny = StackT { ss_sp: 0x1000_0000, ss_size: 1024, ss_flags: 0, __pad: 0 };
+        assert_eq!(build(&delivery(&regs, &xs, SA_ONSTACK, tiny)).unwrap_err(), FrameError::NoRoom);
+        let on_tiny = PtRegs { rsp: 0x1000_0000 + 900, ..Default::default() };
+        assert_eq!(build(&delivery(&on_tiny, &xs, 0, tiny)).unwrap_err(), FrameError::NoRoom);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
+use kernel_fs::hostfd::HostEvent;
 use kernel_signal::{bit, Siginfo};
 use platform::Interrupter;
 
@@ -18,11 +19,21 @@ struct State {
 }
 
 /// A task's inbox for signals sent by other threads.
-#[derive(Default)]
 pub struct Inbox {
     state: Mutex<State>,
     wake: Condvar,
     kick: Mutex<Option<Interrupter>>,
+    /// Wakes the task out of a wait on host descriptors.
+    event: Option<HostEvent>,
+}
+
+impl Default for Inbox {
+    fn default() -> Self {
+        let event = HostEvent::new()
+            .map_err(|e| log::warn!("no eventfd ({e}): waits on host descriptors will not be interruptible"))
+            .ok();
+        Inbox { state: Mutex::default(), wake: Condvar::new(), kick: Mutex::new(None), event }
+    }
 }
 
 /// Why an interruptible wait ended.
@@ -53,6 +64,9 @@ impl Inbox {
             }
         }
         self.wake.notify_all();
+        if let Some(e) = &self.event {
+            e.signal();
+        }
         let kick = self.kick.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(k) = kick {
             k.interrupt();
@@ -64,9 +78,17 @@ impl Inbox {
         *self.kick.lock().unwrap_or_else(|e| e.into_inner()) = Some(k);
     }
 
+    /// The event a wait on host descriptors watches.
+    pub(crate) fn event(&self) -> Option<&HostEvent> {
+        self.event.as_ref()
+    }
+
     /// Take everything posted so far.
     pub(crate) fn take(&self) -> Vec<Siginfo> {
         let mut s = self.lock();
+        if let Some(e) = &self.event {
+            e.drain();
+        }
         s.pending = 0;
         std::mem::take(&mut s.infos)
     }

@@ -33,8 +33,14 @@ pub(crate) enum RestartBlock {
 const TRAP_PF: u64 = 14;
 
 impl Task {
-    /// Whether `sig`'s current disposition discards it.
+    /// Whether `sig` is discarded when sent: its disposition ignores it and it is not
+    /// blocked (a blocked signal stays pending, visible to sigpending and sigwait, and
+    /// is discarded only when delivered).
     fn ignored(&self, sig: u32) -> bool {
+        self.sigmask & bit(sig) == 0 && self.disposition_ignores(sig)
+    }
+
+    fn disposition_ignores(&self, sig: u32) -> bool {
         let act = self.sigactions[(sig - 1) as usize].handler;
         sig != SIGKILL
             && sig != SIGSTOP
@@ -83,7 +89,7 @@ impl Task {
             let dfl = self.sigactions[(sig - 1) as usize].handler == SIG_DFL;
             // Stops and continues are not implemented: they do not interrupt either.
             let no_effect = dfl && matches!(default_action(sig), DefaultAction::Stop | DefaultAction::Continue);
-            if self.ignored(sig) || no_effect {
+            if self.disposition_ignores(sig) || no_effect {
                 ignore |= bit(sig);
             }
         }
@@ -102,6 +108,23 @@ impl Task {
             match self.inbox.wait(deadline, ignore) {
                 crate::inbox::Wake::TimedOut => return Ok(()),
                 crate::inbox::Wake::Signalled => self.take_inbox(),
+            }
+        }
+    }
+
+    /// Before reading or writing a passed-through host descriptor: wait until it is ready,
+    /// interruptibly (ERESTARTSYS when a signal to deliver arrives), or EAGAIN at once for
+    /// a non-blocking file that is not ready.
+    pub(crate) fn wait_host_io(&mut self, fd: std::os::fd::RawFd, write: bool, nonblock: bool) -> KResult<()> {
+        use kernel_fs::hostfd::{wait_ready, Readiness};
+        loop {
+            if self.pending & !self.sigmask != 0 {
+                return_errno!(ERESTARTSYS);
+            }
+            match wait_ready(fd, write, self.inbox.event(), !nonblock) {
+                Readiness::Ready => return Ok(()),
+                Readiness::NotReady => return_errno!(EAGAIN),
+                Readiness::Interrupted => self.take_inbox(),
             }
         }
     }
@@ -131,18 +154,7 @@ impl Task {
             let ignore = self.wait_ignores() & !set;
             match self.inbox.wait(deadline, ignore) {
                 crate::inbox::Wake::TimedOut => return Ok(None),
-                crate::inbox::Wake::Signalled => {
-                    for info in self.inbox.take() {
-                        let sig = info.signo as u32;
-                        if set & bit(sig) != 0 && self.pending & bit(sig) == 0 {
-                            // Ignored signals are still taken by a waiter for them.
-                            self.pending |= bit(sig);
-                            self.pending_info[(sig - 1) as usize] = info;
-                        } else {
-                            self.send_signal(info);
-                        }
-                    }
-                }
+                crate::inbox::Wake::Signalled => self.take_inbox(),
             }
         }
     }
@@ -229,14 +241,17 @@ impl Task {
         match self.push_frame(sig, info, act) {
             Ok(()) => {
                 if act.flags & SA_RESETHAND != 0 {
-                    self.sigactions[(sig - 1) as usize] = KernelSigaction::default();
+                    self.sigactions[(sig - 1) as usize].handler = SIG_DFL;
                 }
             }
             Err(e) => {
                 log::debug!("task {}: cannot deliver {}: {e:?}", self.tid, name(sig));
-                // Linux: a frame that cannot be written is a SIGSEGV with the default action.
-                self.sigactions[(SIGSEGV - 1) as usize].handler = SIG_DFL;
-                self.exit = Some(ExitStatus::Signal(SIGSEGV as i32));
+                // Linux's force_sigsegv: a SIGSEGV handler (on its alternate stack) may
+                // still run, unless it is the SIGSEGV frame that failed.
+                if sig == SIGSEGV {
+                    self.sigactions[(SIGSEGV - 1) as usize].handler = SIG_DFL;
+                }
+                self.force_signal(Siginfo::fault(SIGSEGV, kernel_signal::info::SI_KERNEL, 0));
             }
         }
     }
@@ -244,7 +259,15 @@ impl Task {
     fn push_frame(&mut self, sig: u32, info: Siginfo, act: KernelSigaction) -> Result<(), FrameError> {
         let space = self.mm.address_space().clone();
         let xstate = self.ctx.fp_state(&*space).map_err(|_| FrameError::BadXstate)?;
-        let is_fault = matches!(sig, SIGSEGV | SIGBUS) && info.code > 0;
+        let is_fault = matches!(sig, SIGSEGV | SIGBUS) && info.code > 0 && info.code != kernel_signal::info::SI_KERNEL;
+        // x86 trap numbers: #PF 14, #GP 13, #UD 6, #BP 3, #DE 0.
+        let trapno = match sig {
+            _ if is_fault => TRAP_PF,
+            SIGSEGV if info.code == kernel_signal::info::SI_KERNEL => 13,
+            SIGILL => 6,
+            SIGTRAP => 3,
+            _ => 0,
+        };
         let layout = frame::build(&Delivery {
             regs: &self.regs,
             info,
@@ -254,8 +277,10 @@ impl Task {
             altstack: self.altstack,
             xstate: &xstate,
             cr2: if is_fault { info.addr() } else { 0 },
-            trapno: if is_fault { TRAP_PF } else { 0 },
-            err: 0,
+            trapno,
+            // Page-fault error code: user mode, and a protection (not a missing-page)
+            // fault for SEGV_ACCERR. ptrace does not tell writes from reads.
+            err: if is_fault { 4 | u64::from(info.code == SEGV_ACCERR) } else { 0 },
         })?;
         self.mm.copy_out(layout.fpstate, &layout.fp).map_err(|_| FrameError::NoRoom)?;
         self.mm.copy_out(layout.frame, &layout.head).map_err(|_| FrameError::NoRoom)?;
@@ -271,13 +296,16 @@ impl Task {
 
     /// rt_sigreturn(2): restore what the frame below the stack pointer holds.
     pub(crate) fn sigreturn(&mut self) -> KResult<u64> {
-        let frame = self.regs.rsp.wrapping_sub(8);
-        let uc: UContext = match self.mm.read_val(frame + frame::UC_OFFSET) {
+        // The handler's `ret` popped the return address: the ucontext is at rsp.
+        let uc: UContext = match self.mm.read_val(self.regs.rsp) {
             Ok(uc) => uc,
             Err(_) => return self.bad_frame(),
         };
-        let fpstate = uc.uc_mcontext.fpstate;
-        if fpstate != 0 && self.restore_fp(fpstate).is_err() {
+        // Only 64-bit user code is supported: any other code segment is refused.
+        if uc.uc_mcontext.cs | 3 != 0x33 {
+            return self.bad_frame();
+        }
+        if self.restore_fp(uc.uc_mcontext.fpstate).is_err() {
             return self.bad_frame();
         }
         self.regs = frame::restore_regs(&uc, &self.regs);
@@ -293,23 +321,37 @@ impl Task {
         Ok(self.regs.rax)
     }
 
+    /// Restore the FP state a frame points to, as Linux does: none (0) means the initial
+    /// state; a consistent XSAVE image (both magics) is restored whole, however much of
+    /// the current layout it covers; anything else restores the legacy x87/SSE part only.
     fn restore_fp(&mut self, fpstate: u64) -> KResult<()> {
         let space = self.mm.address_space().clone();
+        let mut cur = self.ctx.fp_state(&*space).map_err(|_| errno!(EFAULT))?;
+        if fpstate == 0 {
+            let init = frame::init_xstate(&cur);
+            return self.ctx.set_fp_state(&*space, &init).map_err(|_| errno!(EFAULT));
+        }
         let mut legacy = [0u8; 512];
         self.mm.copy_in(fpstate, &mut legacy)?;
-        let state = match frame::xstate_size(&legacy) {
+        let full = match frame::xstate_size(&legacy) {
             Some(size) => {
                 let mut buf = vec![0u8; size + 4];
                 self.mm.copy_in(fpstate, &mut buf)?;
-                if buf[size..] != frame::FP_XSTATE_MAGIC2.to_le_bytes() {
-                    return_errno!(EFAULT);
-                }
-                buf.truncate(size);
-                buf
+                (buf[size..] == frame::FP_XSTATE_MAGIC2.to_le_bytes()).then(|| {
+                    buf.truncate(size);
+                    buf
+                })
             }
-            // No extended state: only the legacy x87/SSE part is restored.
+            None => None,
+        };
+        let state = match full {
+            Some(img) => {
+                let mut s = frame::init_xstate(&cur);
+                let n = img.len().min(s.len());
+                s[..n].copy_from_slice(&img[..n]);
+                s
+            }
             None => {
-                let mut cur = self.ctx.fp_state(&*space).map_err(|_| errno!(EFAULT))?;
                 frame::overlay_legacy(&mut cur, &legacy);
                 cur
             }

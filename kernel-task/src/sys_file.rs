@@ -23,6 +23,28 @@ const CHUNK: u64 = 16 << 20;
 const IOV_MAX: u64 = 1024;
 
 impl Task {
+    /// A write that found its pipe or socket closed (EPIPE) also raises SIGPIPE.
+    fn check_pipe(&mut self, r: KResult<usize>) -> KResult<usize> {
+        if matches!(&r, Err(e) if e.errno == kernel_abi::Errno::EPIPE) {
+            let uid = self.creds.uid;
+            self.send_signal(kernel_signal::Siginfo::from_process(
+                kernel_abi::flags::signal::SIGPIPE,
+                kernel_signal::info::SI_USER,
+                self.tid,
+                uid,
+            ));
+        }
+        r
+    }
+
+    /// For a passed-through host descriptor, wait (interruptibly) until it is ready.
+    fn ready_for(&mut self, f: &File, write: bool) -> KResult<()> {
+        match f.host_fd() {
+            Some(fd) => self.wait_host_io(fd, write, f.flags() & O_NONBLOCK != 0),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn file(&self, fd: u64) -> KResult<Arc<File>> {
         self.fds.get(fd as i32)
     }
@@ -88,6 +110,9 @@ pub(crate) fn sys_read(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if !t.mm.check_access(a[1], len, PROT_WRITE) {
         return_errno!(EFAULT);
     }
+    if f.readable() {
+        t.ready_for(&f, false)?;
+    }
     let mut buf = vec![0u8; len as usize];
     let n = f.read(&mut buf)?;
     t.mm.copy_out(a[1], &buf[..n])?;
@@ -99,7 +124,10 @@ pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let len = io_len(a[2]);
     let mut buf = vec![0u8; len as usize];
     t.mm.copy_in(a[1], &mut buf)?;
-    Ok(f.write(&buf)? as u64)
+    if f.writable() {
+        t.ready_for(&f, true)?;
+    }
+    t.check_pipe(f.write(&buf)).map(|n| n as u64)
 }
 
 pub(crate) fn sys_pread64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -124,7 +152,7 @@ pub(crate) fn sys_pwrite64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.file(a[0])?;
     let mut buf = vec![0u8; io_len(a[2]) as usize];
     t.mm.copy_in(a[1], &mut buf)?;
-    Ok(f.pwrite(&buf, a[3])? as u64)
+    t.check_pipe(f.pwrite(&buf, a[3])).map(|n| n as u64)
 }
 
 fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> KResult<Vec<Iovec>> {
@@ -151,6 +179,9 @@ pub(crate) fn sys_readv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         if !t.mm.check_access(iov.iov_base, iov.iov_len.min(total), PROT_WRITE) {
             return_errno!(EFAULT);
         }
+    }
+    if f.readable() {
+        t.ready_for(&f, false)?;
     }
     let mut buf = vec![0u8; total as usize];
     let n = f.read(&mut buf)?;
@@ -219,8 +250,8 @@ fn do_pwritev(t: &mut Task, a: [u64; 6], off: Option<u64>) -> KResult<u64> {
     let iovs = read_iovecs(t, a[1], a[2])?;
     let buf = gather(t, &iovs)?;
     Ok(match off {
-        Some(o) => f.pwrite(&buf, o)?,
-        None => f.write(&buf)?,
+        Some(o) => t.check_pipe(f.pwrite(&buf, o))?,
+        None => t.check_pipe(f.write(&buf))?,
     } as u64)
 }
 
@@ -252,7 +283,10 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.file(a[0])?;
     let iovs = read_iovecs(t, a[1], a[2])?;
     let buf = gather(t, &iovs)?;
-    Ok(f.write(&buf)? as u64)
+    if f.writable() {
+        t.ready_for(&f, true)?;
+    }
+    t.check_pipe(f.write(&buf)).map(|n| n as u64)
 }
 
 fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64> {

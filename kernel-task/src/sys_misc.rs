@@ -288,6 +288,12 @@ fn valid_ts(ts: &Timespec) -> KResult<Duration> {
     Ok(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
+/// `d` from now, or `None` when that is beyond what the host's clock can represent (a
+/// timeout of centuries: as good as none).
+fn deadline_after(d: Duration) -> Option<std::time::Instant> {
+    std::time::Instant::now().checked_add(d)
+}
+
 /// Sleep until `deadline`, interruptibly. Interrupted, it writes the time left to `rem`
 /// (if non-null) and ends with ERESTART_RESTARTBLOCK: EINTR if a handler runs, otherwise
 /// restart_syscall(2) sleeps on to the same deadline.
@@ -304,7 +310,14 @@ fn sleep_until_restartable(t: &mut Task, deadline: std::time::Instant, rem: u64)
 }
 
 fn sleep_for(t: &mut Task, d: Duration, rem: u64) -> KResult<u64> {
-    sleep_until_restartable(t, std::time::Instant::now() + d, rem)
+    match deadline_after(d) {
+        Some(deadline) => sleep_until_restartable(t, deadline, rem),
+        // Beyond what the host clock can express: only a signal ends it.
+        None => {
+            let _ = t.sleep_until(None);
+            return_errno!(ERESTARTNOHAND)
+        }
+    }
 }
 
 /// restart_syscall(2): resume what a signal interrupted when no handler ran.
@@ -348,7 +361,7 @@ pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     if absolute {
         // An absolute sleep reports no remaining time and restarts as itself.
-        return match t.sleep_until(Some(std::time::Instant::now() + d)) {
+        return match t.sleep_until(deadline_after(d)) {
             Ok(()) => Ok(0),
             Err(_) => return_errno!(ERESTARTNOHAND),
         };
@@ -515,16 +528,15 @@ pub(crate) fn sys_rt_sigprocmask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_sigaltstack(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let cur = t.altstack;
-    let on_stack = cur.ss_flags & SS_DISABLE == 0 && t.regs.rsp.wrapping_sub(cur.ss_sp) < cur.ss_size;
+    let on_stack = kernel_signal::frame::on_altstack(&cur, t.regs.rsp);
+    // The new stack is read before the old one is written: they may be the same buffer.
+    let new = if a[0] != 0 { Some(t.mm.read_val::<StackT>(a[0])?) } else { None };
     if a[1] != 0 {
         let mut old = cur;
-        if on_stack {
-            old.ss_flags |= SS_ONSTACK;
-        }
+        old.ss_flags = kernel_signal::frame::altstack_flags(&cur, t.regs.rsp) | (cur.ss_flags & SS_AUTODISARM);
         t.mm.write_val(a[1], &old)?;
     }
-    if a[0] != 0 {
-        let mut ss: StackT = t.mm.read_val(a[0])?;
+    if let Some(mut ss) = new {
         let mode = ss.ss_flags & !SS_AUTODISARM;
         if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
             return_errno!(EINVAL);
@@ -624,7 +636,7 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                     let now = host_clock(clock)?;
                     d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
                 }
-                Some(std::time::Instant::now() + d)
+                deadline_after(d)
             };
             futex_wait_until(t, uaddr, a[2] as u32, deadline)
         }
@@ -654,7 +666,8 @@ pub(crate) fn sys_rt_sigreturn(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let pid = a[0] as i32;
-    if pid == t.tid || pid == 0 || pid == -1 || pid == -t.tid {
+    // kill(-1) signals every process but the caller: there is none other yet.
+    if pid == t.tid || pid == 0 || pid == -t.tid {
         return signal_self(t, a[1], kernel_signal::info::SI_USER);
     }
     if a[1] > u64::from(NSIG) {
@@ -741,7 +754,7 @@ pub(crate) fn sys_rt_sigtimedwait(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let set = set & !UNBLOCKABLE;
     let deadline = if a[2] != 0 {
         let ts: Timespec = t.mm.read_val(a[2])?;
-        Some(std::time::Instant::now() + valid_ts(&ts)?)
+        deadline_after(valid_ts(&ts)?)
     } else {
         None
     };

@@ -972,7 +972,9 @@ impl Context for PtraceContext {
                 regs.orig_rax = nr;
                 return Ok(Event::Syscall);
             }
-            if sig == libc::SIGSEGV && info.si_code > 0 {
+            // SI_KERNEL (0x80): a general-protection fault (non-canonical address,
+            // privileged instruction): no page to map, a SIGSEGV for the application.
+            if sig == libc::SIGSEGV && info.si_code > 0 && info.si_code != 0x80 {
                 let exec = addr >> 12 == regs.rip >> 12;
                 return Ok(Event::Fault {
                     addr,

@@ -469,3 +469,26 @@ int main(void) {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     assert_eq!(out, "futex -1 Interrupted system call; SA_RESTART handler ran 1; ended by the other 1\n");
 }
+
+#[test]
+fn a_signal_ends_a_read_blocked_on_a_host_pipe() {
+    // cat blocks reading its stdin, a pipe we keep open and empty.
+    let mut child = runsc()
+        .args(["do", "--", "/bin/cat"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signalling the child we started.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let t0 = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    // A liveness guard, not a timing: without the interruption the read waits forever.
+    assert!(t0.elapsed() < std::time::Duration::from_secs(60), "the blocked read was interrupted");
+}
