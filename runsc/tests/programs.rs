@@ -492,3 +492,21 @@ fn a_signal_ends_a_read_blocked_on_a_host_pipe() {
     // A liveness guard, not a timing: without the interruption the read waits forever.
     assert!(t0.elapsed() < std::time::Duration::from_secs(60), "the blocked read was interrupted");
 }
+
+#[test]
+fn writing_to_a_closed_pipe_raises_sigpipe() {
+    use std::io::Read;
+    let mut child = runsc()
+        .args(["do", "--", "/usr/bin/yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = [0u8; 4];
+    out.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"y\ny\n");
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(141), "killed by SIGPIPE: {}", String::from_utf8_lossy(&o.stderr));
+}
