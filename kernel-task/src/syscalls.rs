@@ -5,7 +5,7 @@ use kernel_abi::nr;
 use kernel_abi::{Errno, KResult};
 
 use crate::task::Task;
-use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm};
+use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_time as tm};
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
 pub type Handler = fn(&mut Task, [u64; 6]) -> KResult<u64>;
@@ -121,6 +121,11 @@ table! {
     NANOSLEEP => m::sys_nanosleep, Full;
     CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("absolute sleeps read the clock once, at the start");
     PAUSE => m::sys_pause, Full;
+    GETRUSAGE => tm::sys_getrusage, Partial("user time is the stub's CPU time, system time the Sentry's; ru_maxrss is mapped memory; no children yet");
+    TIMES => tm::sys_times, Partial("user time is the stub's CPU time, system time the Sentry's");
+    ALARM => tm::sys_alarm, Full;
+    SETITIMER => tm::sys_setitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
+    GETITIMER => tm::sys_getitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
     RESTART_SYSCALL => m::sys_restart_syscall, Full;
     EXIT => m::sys_exit, Partial("single-threaded: ends the thread group");
     EXIT_GROUP => m::sys_exit_group, Full;

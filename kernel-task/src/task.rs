@@ -134,6 +134,8 @@ pub struct Task {
     pub(crate) rng: HostRandom,
     /// Signals for this task from other threads (the host, via runsc).
     pub(crate) inbox: Arc<crate::Inbox>,
+    /// The process's ITIMER_REAL (alarm, setitimer).
+    pub(crate) itimer: crate::sys_time::RealTimer,
 }
 
 /// ASLR randomness from the host.
@@ -222,6 +224,7 @@ impl Task {
             exit: None,
             rng: HostRandom,
             inbox: Arc::new(crate::Inbox::default()),
+            itimer: Default::default(),
         })
         .inspect(|t| t.inbox.set_interrupter(t.ctx.interrupter()))
     }
