@@ -20,7 +20,7 @@ pub mod mm;
 pub mod vma;
 
 pub use memfile::MemoryFile;
-pub use mm::{FaultError, MemoryManager, MmLimits, MmapArgs, SharedAnon};
+pub use mm::{FaultError, ForkSnapshot, MemoryManager, MmLimits, MmapArgs, SharedAnon};
 
 use kernel_abi::KResult;
 

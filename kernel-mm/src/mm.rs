@@ -1172,6 +1172,100 @@ impl MemoryManager {
     }
 }
 
+/// An address space's memory as fork(2) copies it: VMAs and page references, waiting for
+/// the child's own platform address space.
+pub struct ForkSnapshot {
+    mf: Arc<MemoryFile>,
+    vmas: VmaSet,
+    ptes: BTreeMap<u64, Pte>,
+    brk_start: u64,
+    brk: u64,
+    mmap_base: u64,
+    limits: MmLimits,
+}
+
+impl Drop for ForkSnapshot {
+    fn drop(&mut self) {
+        // A snapshot never adopted (the fork failed) gives its page references back;
+        // `from_snapshot` takes them, leaving nothing here.
+        for p in self.ptes.values() {
+            self.mf.dec_ref(p.off);
+        }
+    }
+}
+
+impl MemoryManager {
+    /// Copy the address space for fork: every page is shared with the child, private
+    /// ones copy-on-write (the parent's writable mappings of them are write-protected in
+    /// its stub first); MADV_DONTFORK areas stay behind. Run on the thread that owns
+    /// this address space.
+    pub fn fork_snapshot(&self) -> KResult<ForkSnapshot> {
+        let mut st = self.lock();
+        let mut vmas = st.vmas.clone();
+        for v in st.vmas.iter().filter(|v| v.dontfork) {
+            vmas.remove(v.start, v.end);
+        }
+        let mut ptes = BTreeMap::new();
+        let mut protect: Vec<(u64, u64, u32)> = Vec::new();
+        let keys: Vec<u64> = st.ptes.keys().copied().collect();
+        for addr in keys {
+            let Some(vma) = vmas.find(addr).cloned() else { continue };
+            let Some(pte) = st.ptes.get_mut(&addr) else { continue };
+            self.mf.inc_ref(pte.off);
+            if !vma.shared {
+                if let Some(m) = pte.mapped {
+                    if m & PROT_WRITE != 0 {
+                        let p = m & !PROT_WRITE;
+                        pte.mapped = Some(p);
+                        match protect.last_mut() {
+                            Some(r) if r.1 == addr && r.2 == p => r.1 = addr + P,
+                            _ => protect.push((addr, addr + P, p)),
+                        }
+                    }
+                }
+            }
+            ptes.insert(addr, Pte { off: pte.off, owned: pte.owned, mapped: None });
+        }
+        for (s, e, p) in protect {
+            self.space.protect(s, e - s, p).map_err(platform_err)?;
+        }
+        Ok(ForkSnapshot {
+            mf: self.mf.clone(),
+            vmas,
+            ptes,
+            brk_start: st.brk_start,
+            brk: st.brk,
+            mmap_base: st.mmap_base,
+            limits: st.limits,
+        })
+    }
+
+    /// The child's memory manager: the snapshot over the child's own address space.
+    pub fn from_snapshot(
+        mf: Arc<MemoryFile>,
+        space: Arc<dyn AddressSpace>,
+        min_addr: u64,
+        max_addr: u64,
+        mut snap: ForkSnapshot,
+    ) -> Self {
+        MemoryManager {
+            mf,
+            space,
+            min_addr,
+            max_addr,
+            state: Mutex::new(State {
+                vmas: std::mem::take(&mut snap.vmas),
+                ptes: std::mem::take(&mut snap.ptes),
+                brk_start: snap.brk_start,
+                brk: snap.brk,
+                mmap_base: snap.mmap_base,
+                limits: snap.limits,
+                lock_future: false,
+            }),
+        }
+    }
+}
+
 impl Drop for MemoryManager {
     fn drop(&mut self) {
         let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());

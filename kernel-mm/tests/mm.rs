@@ -449,3 +449,43 @@ fn map_locked_respects_rlimit_memlock() {
     args.privileged = true;
     mm.mmap(args).unwrap();
 }
+
+#[test]
+fn fork_shares_pages_copy_on_write() {
+    let (mf, space, mm) = setup();
+    let a = anon(&mm, 2 * P, PROT_READ | PROT_WRITE);
+    mm.copy_out(a, b"parent").unwrap();
+    mm.handle_fault(a, WRITE).unwrap();
+    assert_eq!(space.mapped(a).unwrap().1, PROT_READ | PROT_WRITE);
+    let snap = mm.fork_snapshot().unwrap();
+    assert_eq!(space.mapped(a).unwrap().1, PROT_READ, "the parent's copy is write-protected");
+    let child_space = Arc::new(FakeSpace::default());
+    let child = MemoryManager::from_snapshot(mf.clone(), child_space.clone(), 0x10000, MAX, snap);
+    assert_eq!(&child.read_val::<[u8; 6]>(a).unwrap(), b"parent");
+    // The child's write copies; the parent keeps its data.
+    child.copy_out(a, b"child!").unwrap();
+    assert_eq!(&mm.read_val::<[u8; 6]>(a).unwrap(), b"parent");
+    assert_eq!(&child.read_val::<[u8; 6]>(a).unwrap(), b"child!");
+    // The parent's write fault now finds the page exclusively its own again: no copy.
+    let (off, _) = space.mapped(a).unwrap();
+    mm.handle_fault(a, WRITE).unwrap();
+    assert_eq!(space.mapped(a).unwrap(), (off, PROT_READ | PROT_WRITE));
+    let before = mf.allocated_pages();
+    drop(child);
+    assert!(mf.allocated_pages() < before, "the child's copy is freed with it");
+}
+
+#[test]
+fn an_unused_fork_snapshot_gives_its_references_back() {
+    let (mf, _space, mm) = setup();
+    let a = anon(&mm, P, PROT_READ | PROT_WRITE);
+    mm.copy_out(a, b"x").unwrap();
+    let snap = mm.fork_snapshot().unwrap();
+    let page_refs = |mm: &MemoryManager| mm.mincore(a, P).unwrap();
+    assert_eq!(page_refs(&mm), vec![1]);
+    drop(snap);
+    // The page is the parent's alone again: a write needs no copy.
+    let before = mf.allocated_pages();
+    mm.copy_out(a, b"y").unwrap();
+    assert_eq!(mf.allocated_pages(), before);
+}
