@@ -15,6 +15,7 @@
 
 mod inbox;
 pub mod loader;
+mod process;
 mod signals;
 mod strace;
 mod sys_file;

@@ -129,6 +129,13 @@ impl Task {
         }
     }
 
+    /// Sleep until SIGCHLD or a signal to deliver arrives (wait4 and waitid).
+    pub(crate) fn wait_for_child_or_signal(&mut self) {
+        let ignore = self.wait_ignores() & !crate::process::chld_bit();
+        let _ = self.inbox.wait(None, ignore);
+        self.take_inbox();
+    }
+
     /// Take the lowest pending signal in `set` (without delivering it).
     pub(crate) fn dequeue(&mut self, set: u64) -> Option<Siginfo> {
         let ready = self.pending & set;

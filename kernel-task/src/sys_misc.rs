@@ -666,14 +666,37 @@ pub(crate) fn sys_rt_sigreturn(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let pid = a[0] as i32;
-    // kill(-1) signals every process but the caller: there is none other yet.
-    if pid == t.tid || pid == 0 || pid == -t.tid {
-        return signal_self(t, a[1], kernel_signal::info::SI_USER);
-    }
-    if a[1] > u64::from(NSIG) {
+    let sig = a[1];
+    if sig > u64::from(NSIG) {
         return_errno!(EINVAL);
     }
-    return_errno!(ESRCH)
+    if pid == t.tid {
+        return signal_self(t, sig, kernel_signal::info::SI_USER);
+    }
+    let info = kernel_signal::Siginfo::from_process(sig as u32, kernel_signal::info::SI_USER, t.tid, t.creds.uid);
+    if pid > 0 {
+        if sig != 0 {
+            t.kernel.signal_process(pid, info)?;
+        } else if !t.kernel.live_pids(t.tid).contains(&pid) {
+            return_errno!(ESRCH);
+        }
+        return Ok(0);
+    }
+    // Process groups are not tracked yet: 0 and -pgid reach every process of the sandbox
+    // (the caller included), -1 every process but the caller.
+    let others = t.kernel.live_pids(t.tid);
+    if pid == -1 && others.is_empty() {
+        return_errno!(ESRCH);
+    }
+    if sig != 0 {
+        for p in others {
+            let _ = t.kernel.signal_process(p, info);
+        }
+    }
+    if pid != -1 {
+        signal_self(t, sig, kernel_signal::info::SI_USER)?;
+    }
+    Ok(0)
 }
 
 pub(crate) fn sys_tkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -785,4 +808,25 @@ fn futex_wait_until(t: &mut Task, uaddr: u64, val: u32, deadline: Option<std::ti
             return_errno!(ERESTART_RESTARTBLOCK)
         }
     }
+}
+
+pub(crate) fn sys_fork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.clone_process(u64::from(SIGCHLD), 0, 0, 0, 0)
+}
+
+pub(crate) fn sys_vfork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.clone_process(0x100 | 0x4000 | u64::from(SIGCHLD), 0, 0, 0, 0)
+}
+
+/// clone(flags, newsp, parent_tid, child_tid, tls) (x86_64 argument order).
+pub(crate) fn sys_clone(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.clone_process(a[0], a[1], a[2], a[3], a[4])
+}
+
+pub(crate) fn sys_wait4(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.wait4(a[0] as i32, a[1], a[2], a[3])
+}
+
+pub(crate) fn sys_waitid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.waitid(a[0], a[1], a[2], a[3])
 }

@@ -57,6 +57,7 @@ pub struct Kernel {
     pub(crate) hostname: String,
     pub(crate) strace: bool,
     logged: Mutex<HashSet<(Option<u64>, &'static str)>>,
+    pub(crate) procs: Mutex<crate::process::ProcTable>,
 }
 
 impl Kernel {
@@ -69,6 +70,7 @@ impl Kernel {
             hostname: c.hostname,
             strace: c.strace,
             logged: Mutex::new(HashSet::new()),
+            procs: Mutex::new(Default::default()),
         })
     }
 
@@ -136,6 +138,8 @@ pub struct Task {
     pub(crate) inbox: Arc<crate::Inbox>,
     /// The process's ITIMER_REAL (alarm, setitimer).
     pub(crate) itimer: crate::sys_time::RealTimer,
+    /// A vfork parent waiting for this task to exec or exit.
+    pub(crate) vfork: Option<Arc<crate::process::VforkDone>>,
 }
 
 /// ASLR randomness from the host.
@@ -225,8 +229,19 @@ impl Task {
             rng: HostRandom,
             inbox: Arc::new(crate::Inbox::default()),
             itimer: Default::default(),
+            vfork: None,
         })
-        .inspect(|t| t.inbox.set_interrupter(t.ctx.interrupter()))
+        .inspect(|t| {
+            t.inbox.set_interrupter(t.ctx.interrupter());
+            t.kernel.register(1, 0, t.inbox.clone());
+        })
+    }
+
+    /// Let a vfork parent go on (the child exec'd or is exiting).
+    pub(crate) fn release_vfork(&mut self) {
+        if let Some(v) = self.vfork.take() {
+            v.release();
+        }
     }
 
     /// The inbox through which other threads (runsc forwarding host signals) signal this
@@ -310,6 +325,7 @@ impl Task {
         self.mm = mm;
         self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
         self.inbox.set_interrupter(self.ctx.interrupter());
+        self.release_vfork();
         self.fds.close_on_exec();
         for a in self.sigactions.iter_mut() {
             if a.handler != SIG_IGN {

@@ -92,7 +92,13 @@ fn no_sandbox_process_outlives_runsc() {
     become_subreaper();
 
     // Normal exits.
-    for args in [&["/bin/true"][..], &["/bin/sh", "-c", "exit 3"], &["/bin/sh", "-c", "kill -9 $$"]] {
+    for args in [
+        &["/bin/true"][..],
+        &["/bin/sh", "-c", "exit 3"],
+        &["/bin/sh", "-c", "kill -9 $$"],
+        // A child process still running when the first process exits.
+        &["/bin/sh", "-c", "/bin/sleep 100 & exit 0"],
+    ] {
         let status = spawn(args).wait().unwrap();
         assert!(status.code().is_some());
         assert_no_children_left(&format!("normal exit of {args:?}"));
@@ -102,4 +108,6 @@ fn no_sandbox_process_outlives_runsc() {
     // Sentry.
     kill9_mid_run(&["/bin/sh", "-c", "while :; do :; done"]);
     kill9_mid_run(&["/bin/sleep", "100"]);
+    // ... and while it has child processes.
+    kill9_mid_run(&["/bin/sh", "-c", "/bin/sleep 100 & /bin/sleep 100 & wait"]);
 }

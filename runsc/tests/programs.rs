@@ -510,3 +510,13 @@ fn writing_to_a_closed_pipe_raises_sigpipe() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(141), "killed by SIGPIPE: {}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn shells_run_commands_as_child_processes() {
+    let o = sandboxed(&["/bin/sh", "-c", "for i in 1 2 3; do /bin/echo $i; done; /bin/sleep 0.1 & wait; exit 5"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "1\n2\n3\n");
+    assert_eq!(o.status.code(), Some(5));
+    // timeout(1) forks, arms a timer, and kills its child when it fires.
+    let o = sandboxed(&["/usr/bin/timeout", "1", "/bin/sleep", "5"]);
+    assert_eq!(o.status.code(), Some(124));
+}

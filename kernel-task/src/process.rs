@@ -1,0 +1,460 @@
+//! Processes: the PID namespace of the sandbox (the first program is PID 1), parent and
+//! child links, zombies, and fork/vfork, wait4 and waitid. Each process has one task
+//! (threads come later) run by its own Sentry thread, which also traces its stub: a
+//! child's address space is therefore made on the child's thread.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+
+use kernel_abi::flags::signal::*;
+use kernel_abi::{errno, return_errno, KResult, KernelSigaction, PtRegs, Rlimit, StackT};
+use kernel_fs::{Dentry, FdTable};
+use kernel_mm::{ForkSnapshot, MemoryManager};
+use kernel_signal::{bit, Siginfo};
+
+use crate::task::{Creds, ExitStatus, HostRandom, Kernel, Task};
+use crate::Inbox;
+
+/// Highest PID handed out (Linux's default pid_max).
+const PID_MAX: i32 = 32768;
+
+/// One process as the table knows it.
+struct Proc {
+    ppid: i32,
+    /// `None` while the PID is reserved for a child being created.
+    inbox: Option<Arc<Inbox>>,
+    /// Set once the process has exited and until its parent reaps it.
+    zombie: Option<ExitStatus>,
+}
+
+/// The sandbox's processes.
+#[derive(Default)]
+pub(crate) struct ProcTable {
+    procs: HashMap<i32, Proc>,
+    last: i32,
+}
+
+impl Kernel {
+    fn procs(&self) -> std::sync::MutexGuard<'_, ProcTable> {
+        self.procs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Enter a live process.
+    pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<Inbox>) {
+        self.procs().procs.insert(pid, Proc { ppid, inbox: Some(inbox), zombie: None });
+    }
+
+    /// A free PID (EAGAIN when the namespace is full or `limit` processes exist).
+    fn alloc_pid(&self, limit: u64) -> KResult<i32> {
+        let mut t = self.procs();
+        if t.procs.len() as u64 >= limit {
+            return_errno!(EAGAIN, "RLIMIT_NPROC");
+        }
+        for _ in 0..PID_MAX {
+            t.last = if t.last >= PID_MAX { 2 } else { t.last.max(1) + 1 };
+            let pid = t.last;
+            if let std::collections::hash_map::Entry::Vacant(e) = t.procs.entry(pid) {
+                // Reserved until the child registers.
+                e.insert(Proc { ppid: 0, inbox: None, zombie: None });
+                return Ok(pid);
+            }
+        }
+        return_errno!(EAGAIN, "no free pid")
+    }
+
+    /// Give back a PID whose process never started.
+    fn release_pid(&self, pid: i32) {
+        self.procs().procs.remove(&pid);
+    }
+
+    /// A process ended: it becomes a zombie for its parent, its children go to init, and
+    /// the parent is sent SIGCHLD.
+    pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus) {
+        let parent_inbox = {
+            let mut t = self.procs();
+            for p in t.procs.values_mut() {
+                if p.ppid == pid {
+                    p.ppid = 1;
+                }
+            }
+            let ppid = match t.procs.get_mut(&pid) {
+                Some(p) => {
+                    p.zombie = Some(status);
+                    p.ppid
+                }
+                None => return,
+            };
+            t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
+        };
+        if let Some(inbox) = parent_inbox {
+            inbox.post(chld_info(pid, status));
+        }
+    }
+
+    /// Post a signal to process `pid` (ESRCH if there is none alive).
+    pub(crate) fn signal_process(&self, pid: i32, info: Siginfo) -> KResult<()> {
+        let inbox = match self.procs().procs.get(&pid) {
+            Some(Proc { inbox: Some(i), zombie: None, .. }) => i.clone(),
+            _ => return_errno!(ESRCH),
+        };
+        inbox.post(info);
+        Ok(())
+    }
+
+    /// Live processes other than `except`.
+    pub(crate) fn live_pids(&self, except: i32) -> Vec<i32> {
+        self.procs()
+            .procs
+            .iter()
+            .filter(|(&p, e)| p != except && e.zombie.is_none() && e.inbox.is_some())
+            .map(|(&p, _)| p)
+            .collect()
+    }
+
+    /// A zombie child of `parent` matching `which` (-1 any, else a pid), reaped unless
+    /// `keep`. `Ok(None)`: matching children exist but none has exited. ECHILD: none.
+    fn reap(&self, parent: i32, which: i32, keep: bool) -> KResult<Option<(i32, ExitStatus)>> {
+        let mut t = self.procs();
+        let mut any = false;
+        let mut found = None;
+        for (&pid, p) in t.procs.iter() {
+            if p.ppid != parent || (which > 0 && pid != which) {
+                continue;
+            }
+            any = true;
+            if let Some(s) = p.zombie {
+                found = Some((pid, s));
+                break;
+            }
+        }
+        if let Some((pid, s)) = found {
+            if !keep {
+                t.procs.remove(&pid);
+            }
+            return Ok(Some((pid, s)));
+        }
+        if !any {
+            return_errno!(ECHILD);
+        }
+        Ok(None)
+    }
+}
+
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+
+/// The SIGCHLD siginfo for a child's end.
+fn chld_info(pid: i32, status: ExitStatus) -> Siginfo {
+    let (code, st) = match status {
+        ExitStatus::Code(c) => (CLD_EXITED, c),
+        ExitStatus::Signal(s) => (CLD_KILLED, s),
+    };
+    let mut info = Siginfo::from_process(SIGCHLD, code, pid, 0);
+    // si_status at offset 24.
+    info.fields[8..12].copy_from_slice(&st.to_le_bytes());
+    info
+}
+
+/// The wait status word: exit code << 8, or the signal number.
+fn wait_status(s: ExitStatus) -> i32 {
+    match s {
+        ExitStatus::Code(c) => (c & 0xff) << 8,
+        ExitStatus::Signal(sig) => sig & 0x7f,
+    }
+}
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+const CSIGNAL: u64 = 0xff;
+
+/// What the child's thread needs to become the child.
+struct Seed {
+    kernel: Arc<Kernel>,
+    pid: i32,
+    ppid: i32,
+    regs: PtRegs,
+    fp: Vec<u8>,
+    snap: ForkSnapshot,
+    fds: FdTable,
+    cwd: Arc<Dentry>,
+    umask: u32,
+    creds: Creds,
+    rlimits: [Rlimit; 16],
+    sigactions: [KernelSigaction; 64],
+    sigmask: u64,
+    altstack: StackT,
+    affinity: Option<Vec<u8>>,
+    set_tid: Option<u64>,
+    clear_tid: u64,
+    inbox: Arc<Inbox>,
+    vfork: Option<Arc<VforkDone>>,
+}
+
+/// The parent of a vfork waits on this until the child execs or exits.
+#[derive(Default)]
+pub(crate) struct VforkDone {
+    done: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl VforkDone {
+    pub(crate) fn release(&self) {
+        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cv.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut d = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        while !*d {
+            d = self.cv.wait(d).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl Task {
+    /// fork, vfork, and clone for new processes.
+    pub(crate) fn clone_process(&mut self, flags: u64, newsp: u64, ptid: u64, ctid: u64, tls: u64) -> KResult<u64> {
+        let known = CSIGNAL
+            | CLONE_VM
+            | CLONE_VFORK
+            | CLONE_SETTLS
+            | CLONE_PARENT_SETTID
+            | CLONE_CHILD_CLEARTID
+            | CLONE_CHILD_SETTID;
+        if flags & !known != 0 {
+            self.kernel
+                .log_once(Some(kernel_abi::nr::CLONE), "threads and namespace flags are not supported yet: ENOSYS");
+            return_errno!(ENOSYS);
+        }
+        if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+            self.kernel
+                .log_once(Some(kernel_abi::nr::CLONE), "CLONE_VM without CLONE_VFORK (threads) is not supported yet");
+            return_errno!(ENOSYS);
+        }
+        if flags & CSIGNAL != u64::from(SIGCHLD) && flags & CSIGNAL != 0 {
+            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "exit signals other than SIGCHLD are sent as SIGCHLD");
+        }
+        let nproc = self.rlimits[kernel_abi::flags::rlimit::RLIMIT_NPROC as usize].rlim_cur;
+        let pid = self.kernel.alloc_pid(nproc)?;
+        let prepared = (|| -> KResult<(ForkSnapshot, Vec<u8>)> {
+            let space = self.mm.address_space().clone();
+            let fp = self.ctx.fp_state(&*space).map_err(|_| errno!(ENOMEM))?;
+            Ok((self.mm.fork_snapshot()?, fp))
+        })();
+        let (snap, fp) = match prepared {
+            Ok(x) => x,
+            Err(e) => {
+                self.kernel.release_pid(pid);
+                return Err(e);
+            }
+        };
+        // With CLONE_VM|CLONE_VFORK the child gets a copy rather than shared memory: what
+        // it writes before execve is not seen by the parent.
+        let mut regs = self.regs;
+        regs.rax = 0;
+        if newsp != 0 {
+            regs.rsp = newsp;
+        }
+        if flags & CLONE_SETTLS != 0 {
+            regs.fs_base = tls;
+        }
+        let inbox = Arc::new(Inbox::default());
+        self.kernel.register(pid, self.tid, inbox.clone());
+        let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
+        let seed = Seed {
+            kernel: self.kernel.clone(),
+            pid,
+            ppid: self.tid,
+            regs,
+            fp,
+            snap,
+            fds: self.fds.clone(),
+            cwd: self.cwd.clone(),
+            umask: self.umask,
+            creds: self.creds.clone(),
+            rlimits: self.rlimits,
+            sigactions: self.sigactions,
+            sigmask: self.sigmask,
+            altstack: self.altstack,
+            affinity: self.affinity.clone(),
+            set_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
+            clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
+            inbox,
+            vfork: vfork.clone(),
+        };
+        let spawned = std::thread::Builder::new().name(format!("task-{pid}")).spawn(move || run_child(seed));
+        if let Err(e) = spawned {
+            log::error!("cannot start the thread of process {pid}: {e}");
+            self.kernel.release_pid(pid);
+            return_errno!(EAGAIN);
+        }
+        if flags & CLONE_PARENT_SETTID != 0 {
+            self.mm.write_val(ptid, &pid)?;
+        }
+        if let Some(v) = vfork {
+            v.wait();
+        }
+        Ok(pid as u64)
+    }
+
+    /// wait4(2).
+    pub(crate) fn wait4(&mut self, which: i32, status: u64, options: u64, rusage: u64) -> KResult<u64> {
+        const WNOHANG: u64 = 1;
+        const WUNTRACED: u64 = 2;
+        const WCONTINUED: u64 = 8;
+        const WALL_CLONE_NOTHREAD: u64 = 0x4000_0000 | 0x8000_0000 | 0x2000_0000;
+        if options & !(WNOHANG | WUNTRACED | WCONTINUED | WALL_CLONE_NOTHREAD) != 0 {
+            return_errno!(EINVAL);
+        }
+        if which == i32::MIN {
+            return_errno!(ESRCH);
+        }
+        // Process groups are not tracked yet: 0 and -pgid mean any child.
+        let which = if which <= 0 { -1 } else { which };
+        let (pid, st) = self.wait_child(which, options & WNOHANG != 0, false)?.unwrap_or((0, ExitStatus::Code(0)));
+        if pid != 0 {
+            if status != 0 {
+                self.mm.write_val(status, &wait_status(st))?;
+            }
+            if rusage != 0 {
+                self.mm.write_val(rusage, &kernel_abi::Rusage::default())?;
+            }
+        }
+        Ok(pid as u64)
+    }
+
+    /// waitid(2) for P_ALL, P_PID and P_PGID (any child: groups are not tracked yet).
+    pub(crate) fn waitid(&mut self, idtype: u64, id: u64, infop: u64, options: u64) -> KResult<u64> {
+        const WNOHANG: u64 = 1;
+        const WEXITED: u64 = 4;
+        const WSTOPPED: u64 = 2;
+        const WCONTINUED: u64 = 8;
+        const WNOWAIT: u64 = 0x0100_0000;
+        const WALL_CLONE_NOTHREAD: u64 = 0x4000_0000 | 0x8000_0000 | 0x2000_0000;
+        if options & !(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL_CLONE_NOTHREAD) != 0
+            || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
+        {
+            return_errno!(EINVAL);
+        }
+        let which = match idtype {
+            0 | 2 => -1,
+            1 if (id as i32) > 0 => id as i32,
+            1 => return_errno!(EINVAL),
+            _ => return_errno!(EINVAL),
+        };
+        if options & WEXITED == 0 {
+            // Only stops/continues asked for: there are none to report.
+            if options & WNOHANG != 0 {
+                return Ok(0);
+            }
+            self.kernel.log_once(Some(kernel_abi::nr::WAITID), "waiting for stops/continues only is not supported");
+            return_errno!(EINVAL);
+        }
+        let found = self.wait_child(which, options & WNOHANG != 0, options & WNOWAIT != 0)?;
+        if infop != 0 {
+            let info = match found {
+                Some((pid, st)) => chld_info(pid, st),
+                None => kernel_abi::Zeroable::zeroed(),
+            };
+            self.mm.write_val(infop, &info)?;
+        }
+        Ok(0)
+    }
+
+    fn wait_child(&mut self, which: i32, nohang: bool, keep: bool) -> KResult<Option<(i32, ExitStatus)>> {
+        loop {
+            if let Some(found) = self.kernel.reap(self.tid, which, keep)? {
+                return Ok(Some(found));
+            }
+            if nohang {
+                return Ok(None);
+            }
+            if self.pending & !self.sigmask != 0 {
+                return_errno!(ERESTARTSYS);
+            }
+            // SIGCHLD (even ignored) wakes the wait; so does a signal to deliver.
+            self.wait_for_child_or_signal();
+        }
+    }
+}
+
+/// The child's thread: make its address space and context, then run it.
+fn run_child(seed: Seed) {
+    let kernel = seed.kernel.clone();
+    let pid = seed.pid;
+    let vfork = seed.vfork.clone();
+    let status = match build_child(seed) {
+        Ok(mut task) => {
+            let status = task.run();
+            task.release_vfork();
+            status
+        }
+        Err(e) => {
+            log::error!("process {pid}: fork failed in the child: {e}");
+            if let Some(v) = &vfork {
+                v.release();
+            }
+            ExitStatus::Signal(SIGKILL as i32)
+        }
+    };
+    kernel.exit_process(pid, status);
+}
+
+fn build_child(s: Seed) -> KResult<Task> {
+    let p = &s.kernel.platform;
+    let space = p.new_address_space().map_err(|e| {
+        log::error!("creating the child's address space: {e}");
+        errno!(ENOMEM)
+    })?;
+    let mut ctx = p.new_context().map_err(|_| errno!(ENOMEM))?;
+    ctx.set_fp_state(&*space, &s.fp).map_err(|_| errno!(ENOMEM))?;
+    let mm = Arc::new(MemoryManager::from_snapshot(
+        s.kernel.mf.clone(),
+        space,
+        p.min_user_address(),
+        p.max_user_address(),
+        s.snap,
+    ));
+    if let Some(addr) = s.set_tid {
+        mm.write_val(addr, &s.pid)?;
+    }
+    s.inbox.set_interrupter(ctx.interrupter());
+    Ok(Task {
+        kernel: s.kernel.clone(),
+        tid: s.pid,
+        ppid: s.ppid,
+        mm,
+        ctx,
+        regs: s.regs,
+        fds: s.fds,
+        cwd: s.cwd,
+        umask: s.umask,
+        creds: s.creds,
+        rlimits: s.rlimits,
+        sigactions: s.sigactions,
+        sigmask: s.sigmask,
+        pending: 0,
+        saved_mask: None,
+        syscall_restart: None,
+        restart_block: None,
+        pending_info: Box::new([kernel_abi::Zeroable::zeroed(); NSIG as usize]),
+        altstack: s.altstack,
+        clear_child_tid: s.clear_tid,
+        robust_list: (0, 0),
+        affinity: s.affinity,
+        exit: None,
+        rng: HostRandom,
+        inbox: s.inbox,
+        itimer: Default::default(),
+        vfork: s.vfork,
+    })
+}
+
+/// Signals that end a wait for children besides deliverable ones.
+pub(crate) fn chld_bit() -> u64 {
+    bit(SIGCHLD)
+}
