@@ -46,6 +46,13 @@ pub trait FileOps: Send + Sync {
     fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
         return_errno!(ENODEV)
     }
+    /// Register a waiter woken whenever the file's readiness may have changed (for
+    /// files whose operations answer EAGAIN instead of blocking); `None` if not supported.
+    fn add_waiter(&self, _w: Arc<dyn crate::pipe::Waker>) -> Option<u64> {
+        None
+    }
+    /// Remove a waiter registered by `add_waiter`.
+    fn remove_waiter(&self, _id: u64) {}
     /// A host descriptor whose reads and writes may block (a pipe or terminal passed
     /// through), so callers can wait for it interruptibly first.
     fn host_fd(&self) -> Option<std::os::fd::RawFd> {
@@ -166,6 +173,16 @@ impl File {
             return_errno!(EBADF);
         }
         self.ops.ioctl(cmd, arg, mm)
+    }
+
+    /// See [`FileOps::add_waiter`].
+    pub fn add_waiter(&self, w: Arc<dyn crate::pipe::Waker>) -> Option<u64> {
+        self.ops.add_waiter(w)
+    }
+
+    /// See [`FileOps::remove_waiter`].
+    pub fn remove_waiter(&self, id: u64) {
+        self.ops.remove_waiter(id)
     }
 
     /// See [`FileOps::host_fd`].

@@ -24,6 +24,7 @@ pub mod file;
 pub mod host;
 pub mod hostfd;
 pub mod path;
+pub mod pipe;
 
 pub use dentry::{Dentry, Inode};
 pub use fdtable::FdTable;

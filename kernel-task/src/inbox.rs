@@ -16,6 +16,8 @@ use platform::Interrupter;
 struct State {
     pending: u64,
     infos: Vec<Siginfo>,
+    /// A file the task waits on changed.
+    woken: bool,
 }
 
 /// A task's inbox for signals sent by other threads.
@@ -43,6 +45,8 @@ pub(crate) enum Wake {
     TimedOut,
     /// A signal arrived (it is in the inbox, to be taken).
     Signalled,
+    /// A file the task waits on changed.
+    Woken,
 }
 
 impl Inbox {
@@ -101,6 +105,10 @@ impl Inbox {
             if s.pending & !ignore != 0 {
                 return Wake::Signalled;
             }
+            if s.woken {
+                s.woken = false;
+                return Wake::Woken;
+            }
             match deadline {
                 None => s = self.wake.wait(s).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
@@ -112,6 +120,13 @@ impl Inbox {
                 }
             }
         }
+    }
+}
+
+impl kernel_fs::pipe::Waker for Inbox {
+    fn wake(&self) {
+        self.lock().woken = true;
+        self.wake.notify_all();
     }
 }
 

@@ -107,7 +107,7 @@ impl Task {
             let ignore = self.wait_ignores();
             match self.inbox.wait(deadline, ignore) {
                 crate::inbox::Wake::TimedOut => return Ok(()),
-                crate::inbox::Wake::Signalled => self.take_inbox(),
+                crate::inbox::Wake::Signalled | crate::inbox::Wake::Woken => self.take_inbox(),
             }
         }
     }
@@ -136,6 +136,39 @@ impl Task {
         self.take_inbox();
     }
 
+    /// Run `op` on `f` until it stops answering EAGAIN, sleeping (interruptibly: a signal
+    /// to deliver gives ERESTARTSYS) until the file wakes the task. A non-blocking file,
+    /// or one that cannot wake waiters, returns EAGAIN as it is.
+    pub(crate) fn io_wait<T>(
+        &mut self,
+        f: &std::sync::Arc<kernel_fs::File>,
+        mut op: impl FnMut(&mut Task) -> KResult<T>,
+    ) -> KResult<T> {
+        let nonblock = f.flags() & kernel_abi::flags::open::O_NONBLOCK != 0;
+        loop {
+            match op(self) {
+                Err(e) if e.errno == kernel_abi::Errno::EAGAIN && !nonblock => {}
+                r => return r,
+            }
+            let waker: std::sync::Arc<dyn kernel_fs::pipe::Waker> = self.inbox.clone();
+            let Some(id) = f.add_waiter(waker) else { return_errno!(EAGAIN) };
+            // Check again now that a change would wake us.
+            let r = op(self);
+            if !matches!(&r, Err(e) if e.errno == kernel_abi::Errno::EAGAIN) {
+                f.remove_waiter(id);
+                return r;
+            }
+            if self.pending & !self.sigmask != 0 {
+                f.remove_waiter(id);
+                return_errno!(ERESTARTSYS);
+            }
+            let ignore = self.wait_ignores();
+            let _ = self.inbox.wait(None, ignore);
+            f.remove_waiter(id);
+            self.take_inbox();
+        }
+    }
+
     /// Take the lowest pending signal in `set` (without delivering it).
     pub(crate) fn dequeue(&mut self, set: u64) -> Option<Siginfo> {
         let ready = self.pending & set;
@@ -161,7 +194,7 @@ impl Task {
             let ignore = self.wait_ignores() & !set;
             match self.inbox.wait(deadline, ignore) {
                 crate::inbox::Wake::TimedOut => return Ok(None),
-                crate::inbox::Wake::Signalled => self.take_inbox(),
+                crate::inbox::Wake::Signalled | crate::inbox::Wake::Woken => self.take_inbox(),
             }
         }
     }

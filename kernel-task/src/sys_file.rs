@@ -37,6 +37,26 @@ impl Task {
         r
     }
 
+    /// write(2) on a file that may accept only part of the data at a time (a pipe): a
+    /// blocking write goes on until everything is written, or returns what was written
+    /// when interrupted or failing midway; a non-blocking one returns after one step.
+    fn write_all_blocking(&mut self, f: &Arc<File>, buf: &[u8]) -> KResult<usize> {
+        let nonblock = f.flags() & O_NONBLOCK != 0;
+        let mut done = 0;
+        loop {
+            match self.io_wait(f, |_| f.write(&buf[done..])) {
+                Ok(n) => {
+                    done += n;
+                    if done >= buf.len() || nonblock || n == 0 {
+                        return Ok(done);
+                    }
+                }
+                Err(_) if done > 0 => return Ok(done),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// For a passed-through host descriptor, wait (interruptibly) until it is ready.
     fn ready_for(&mut self, f: &File, write: bool) -> KResult<()> {
         match f.host_fd() {
@@ -114,7 +134,7 @@ pub(crate) fn sys_read(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         t.ready_for(&f, false)?;
     }
     let mut buf = vec![0u8; len as usize];
-    let n = f.read(&mut buf)?;
+    let n = t.io_wait(&f, |_| f.read(&mut buf))?;
     t.mm.copy_out(a[1], &buf[..n])?;
     Ok(n as u64)
 }
@@ -127,7 +147,8 @@ pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if f.writable() {
         t.ready_for(&f, true)?;
     }
-    t.check_pipe(f.write(&buf)).map(|n| n as u64)
+    let r = t.write_all_blocking(&f, &buf);
+    t.check_pipe(r).map(|n| n as u64)
 }
 
 pub(crate) fn sys_pread64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -184,7 +205,7 @@ pub(crate) fn sys_readv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         t.ready_for(&f, false)?;
     }
     let mut buf = vec![0u8; total as usize];
-    let n = f.read(&mut buf)?;
+    let n = t.io_wait(&f, |_| f.read(&mut buf))?;
     scatter(t, &iovs, &buf[..n])?;
     Ok(n as u64)
 }
@@ -286,7 +307,8 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if f.writable() {
         t.ready_for(&f, true)?;
     }
-    t.check_pipe(f.write(&buf)).map(|n| n as u64)
+    let r = t.write_all_blocking(&f, &buf);
+    t.check_pipe(r).map(|n| n as u64)
 }
 
 fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64> {
@@ -672,4 +694,35 @@ pub(crate) fn sys_lgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_fgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     no_xattrs(t, None, Some(a[0]))
+}
+
+pub(crate) fn sys_pipe2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let flags = a[1] as u32;
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        if flags & O_DIRECT != 0 {
+            t.kernel.log_once(Some(kernel_abi::nr::PIPE2), "packet-mode pipes (O_DIRECT) are not supported");
+        }
+        return_errno!(EINVAL);
+    }
+    let (r, w) = kernel_fs::pipe::new_pipe(flags & O_NONBLOCK);
+    let cloexec = flags & O_CLOEXEC != 0;
+    let limit = t.nofile();
+    let rfd = t.fds.insert(r, cloexec, 0, limit)?;
+    let wfd = match t.fds.insert(w, cloexec, 0, limit) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = t.fds.remove(rfd);
+            return Err(e);
+        }
+    };
+    if let Err(e) = t.mm.write_val(a[0], &[rfd, wfd]) {
+        let _ = t.fds.remove(rfd);
+        let _ = t.fds.remove(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_pipe(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    sys_pipe2(t, [a[0], 0, 0, 0, 0, 0])
 }

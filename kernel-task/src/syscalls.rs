@@ -80,6 +80,8 @@ table! {
     LISTXATTR => f::sys_getxattr, Partial("no extended attributes yet: EOPNOTSUPP");
     LLISTXATTR => f::sys_lgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
     FLISTXATTR => f::sys_fgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    PIPE => f::sys_pipe, Full;
+    PIPE2 => f::sys_pipe2, Partial("no packet mode (O_DIRECT is EINVAL)");
     MMAP => mm::sys_mmap, Full;
     MUNMAP => mm::sys_munmap, Full;
     MPROTECT => mm::sys_mprotect, Full;

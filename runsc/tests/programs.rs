@@ -76,6 +76,14 @@ fn a_fatal_signal_is_128_plus_n() {
 }
 
 #[test]
+fn shell_pipelines_work() {
+    let o = sandboxed(&["/bin/sh", "-c", "for i in 1 2 3; do echo $i | cat; done; ls / | sort | head -1"]);
+    let n = native(&["/bin/sh", "-c", "for i in 1 2 3; do echo $i | cat; done; ls / | sort | head -1"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("1\n2\n3\n"));
+}
+
+#[test]
 fn the_sandbox_sees_its_own_dev_and_no_host_proc() {
     let o = sandboxed(&[
         "/bin/sh",

@@ -1,0 +1,229 @@
+//! Pipes: a byte queue between a read end and a write end, in the Sentry.
+//!
+//! Operations never block here: an empty pipe (with writers) or a full one answers
+//! EAGAIN, and the system-call layer waits, interruptibly, after registering a
+//! [`Waker`] that the pipe wakes on every change.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use kernel_abi::flags::ioctl::FIONREAD;
+use kernel_abi::flags::mode::S_IFIFO;
+use kernel_abi::{return_errno, KResult, Stat};
+use kernel_mm::MemoryManager;
+
+use crate::{File, FileOps};
+
+/// Something a blocked task waits on, woken when a file it waits for changes.
+pub trait Waker: Send + Sync {
+    /// Wake the waiter (it re-checks what it waits for).
+    fn wake(&self);
+}
+
+/// Pipe capacity (Linux's default, 16 pages).
+pub const PIPE_SIZE: usize = 65536;
+/// Writes up to this size are atomic.
+pub const PIPE_BUF: usize = 4096;
+
+#[derive(Default)]
+struct State {
+    data: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+    waiters: Vec<(u64, Arc<dyn Waker>)>,
+}
+
+/// The shared part of a pipe.
+pub struct Pipe {
+    state: Mutex<State>,
+    ino: u64,
+}
+
+static NEXT_WAITER: AtomicU64 = AtomicU64::new(1);
+static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+
+impl Pipe {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wake_all(st: &State) {
+        for (_, w) in &st.waiters {
+            w.wake();
+        }
+    }
+
+    fn stat(&self) -> Stat {
+        Stat {
+            st_mode: S_IFIFO | 0o600,
+            st_nlink: 1,
+            st_ino: self.ino,
+            st_blksize: PIPE_BUF as i64,
+            ..Default::default()
+        }
+    }
+
+    fn add_waiter(&self, w: Arc<dyn Waker>) -> u64 {
+        let id = NEXT_WAITER.fetch_add(1, Ordering::Relaxed);
+        self.lock().waiters.push((id, w));
+        id
+    }
+
+    fn remove_waiter(&self, id: u64) {
+        self.lock().waiters.retain(|(i, _)| *i != id);
+    }
+}
+
+/// A new pipe: (read end, write end) as file descriptions with `flags` (O_NONBLOCK).
+pub fn new_pipe(flags: u32) -> (Arc<File>, Arc<File>) {
+    use kernel_abi::flags::open::{O_NONBLOCK, O_RDONLY, O_WRONLY};
+    let pipe = Arc::new(Pipe {
+        state: Mutex::new(State { readers: 1, writers: 1, ..Default::default() }),
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+    });
+    let nb = flags & O_NONBLOCK;
+    let name = format!("pipe:[{}]", pipe.ino);
+    let r = File::new(Box::new(ReadEnd(pipe.clone())), O_RDONLY | nb, None, name.clone());
+    let w = File::new(Box::new(WriteEnd(pipe)), O_WRONLY | nb, None, name);
+    (r, w)
+}
+
+/// The read end.
+pub struct ReadEnd(Arc<Pipe>);
+/// The write end.
+pub struct WriteEnd(Arc<Pipe>);
+
+impl Drop for ReadEnd {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.readers -= 1;
+        Pipe::wake_all(&st);
+    }
+}
+
+impl Drop for WriteEnd {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.writers -= 1;
+        Pipe::wake_all(&st);
+    }
+}
+
+impl FileOps for ReadEnd {
+    fn read(&self, buf: &mut [u8]) -> KResult<usize> {
+        let mut st = self.0.lock();
+        if st.data.is_empty() {
+            if st.writers == 0 || buf.is_empty() {
+                return Ok(0);
+            }
+            return_errno!(EAGAIN);
+        }
+        let n = buf.len().min(st.data.len());
+        for (dst, src) in buf.iter_mut().zip(st.data.drain(..n)) {
+            *dst = src;
+        }
+        Pipe::wake_all(&st);
+        Ok(n)
+    }
+
+    fn stat(&self) -> KResult<Stat> {
+        Ok(self.0.stat())
+    }
+
+    fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+        if cmd != FIONREAD {
+            return_errno!(ENOTTY);
+        }
+        let n = self.0.lock().data.len() as i32;
+        mm.write_val(arg, &n)?;
+        Ok(0)
+    }
+
+    fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
+        Some(self.0.add_waiter(w))
+    }
+
+    fn remove_waiter(&self, id: u64) {
+        self.0.remove_waiter(id)
+    }
+}
+
+impl FileOps for WriteEnd {
+    fn write(&self, buf: &[u8], _append: bool) -> KResult<usize> {
+        let mut st = self.0.lock();
+        if st.readers == 0 {
+            return_errno!(EPIPE);
+        }
+        let free = PIPE_SIZE - st.data.len();
+        // Small writes are atomic: all or nothing.
+        if free == 0 || (buf.len() <= PIPE_BUF && free < buf.len()) {
+            return_errno!(EAGAIN);
+        }
+        let n = buf.len().min(free);
+        st.data.extend(&buf[..n]);
+        Pipe::wake_all(&st);
+        Ok(n)
+    }
+
+    fn stat(&self) -> KResult<Stat> {
+        Ok(self.0.stat())
+    }
+
+    fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
+        Some(self.0.add_waiter(w))
+    }
+
+    fn remove_waiter(&self, id: u64) {
+        self.0.remove_waiter(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel_abi::Errno;
+    use std::sync::atomic::AtomicUsize;
+
+    struct Count(AtomicUsize);
+    impl Waker for Count {
+        fn wake(&self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn data_eof_epipe_and_wakeups() {
+        let (r, w) = new_pipe(0);
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read(&mut buf).unwrap_err().errno, Errno::EAGAIN, "empty with a writer would block");
+        let waker = Arc::new(Count(AtomicUsize::new(0)));
+        let id = r.add_waiter(waker.clone()).unwrap();
+        assert_eq!(w.write(b"hello").unwrap(), 5);
+        assert!(waker.0.load(Ordering::SeqCst) >= 1, "the reader's waiter was woken");
+        r.remove_waiter(id);
+        assert_eq!(r.read(&mut buf[..3]).unwrap(), 3);
+        assert_eq!(&buf[..3], b"hel");
+        assert_eq!(r.read(&mut buf).unwrap(), 2);
+        drop(w);
+        assert_eq!(r.read(&mut buf).unwrap(), 0, "EOF once every writer is gone");
+        let (r2, w2) = new_pipe(0);
+        drop(r2);
+        assert_eq!(w2.write(b"x").unwrap_err().errno, Errno::EPIPE);
+    }
+
+    #[test]
+    fn capacity_and_atomic_small_writes() {
+        let (_r, w) = new_pipe(0);
+        let big = vec![1u8; PIPE_SIZE + 100];
+        assert_eq!(w.write(&big).unwrap(), PIPE_SIZE, "a large write fills what fits");
+        assert_eq!(w.write(b"x").unwrap_err().errno, Errno::EAGAIN);
+        let (r, w) = new_pipe(0);
+        w.write(&vec![0u8; PIPE_SIZE - 10]).unwrap();
+        assert_eq!(w.write(&[0u8; 100]).unwrap_err().errno, Errno::EAGAIN, "no partial write of <= PIPE_BUF");
+        let mut b = vec![0u8; 200];
+        r.read(&mut b).unwrap();
+        assert_eq!(w.write(&[0u8; 100]).unwrap(), 100);
+        assert_eq!(r.stat().unwrap().st_mode & kernel_abi::flags::mode::S_IFMT, S_IFIFO);
+    }
+}
