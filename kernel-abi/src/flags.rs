@@ -375,6 +375,21 @@ pub mod signal {
     }
 }
 
+/// poll(2) events.
+pub mod poll {
+    pub const POLLIN: u32 = 0x1;
+    pub const POLLPRI: u32 = 0x2;
+    pub const POLLOUT: u32 = 0x4;
+    pub const POLLERR: u32 = 0x8;
+    pub const POLLHUP: u32 = 0x10;
+    pub const POLLNVAL: u32 = 0x20;
+    pub const POLLRDNORM: u32 = 0x40;
+    pub const POLLRDBAND: u32 = 0x80;
+    pub const POLLWRNORM: u32 = 0x100;
+    pub const POLLWRBAND: u32 = 0x200;
+    pub const POLLRDHUP: u32 = 0x2000;
+}
+
 /// `getrandom` flags.
 pub mod random {
     pub const GRND_NONBLOCK: u32 = 1;

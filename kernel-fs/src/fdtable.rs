@@ -101,6 +101,12 @@ impl FdTable {
         }
     }
 
+    /// The size Linux's descriptor table would have: 64 slots, doubled as higher
+    /// descriptors are used (select ignores descriptors beyond it).
+    pub fn capacity(&self) -> usize {
+        self.slots.len().max(64).next_power_of_two()
+    }
+
     /// Descriptors in use, ascending.
     pub fn fds(&self) -> Vec<i32> {
         self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as i32).collect()

@@ -46,6 +46,12 @@ pub trait FileOps: Send + Sync {
     fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
         return_errno!(ENODEV)
     }
+    /// The poll(2) events the file can take now. The default suits files whose reads and
+    /// writes never wait (regular files, devices).
+    fn poll(&self) -> u32 {
+        use kernel_abi::flags::poll::*;
+        POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM
+    }
     /// Register a waiter woken whenever the file's readiness may have changed (for
     /// files whose operations answer EAGAIN instead of blocking); `None` if not supported.
     fn add_waiter(&self, _w: Arc<dyn crate::pipe::Waker>) -> Option<u64> {
@@ -173,6 +179,11 @@ impl File {
             return_errno!(EBADF);
         }
         self.ops.ioctl(cmd, arg, mm)
+    }
+
+    /// See [`FileOps::poll`].
+    pub fn poll(&self) -> u32 {
+        self.ops.poll()
     }
 
     /// See [`FileOps::add_waiter`].

@@ -68,6 +68,11 @@ impl FileOps for HostFdFile {
         Some(self.fd.as_raw_fd())
     }
 
+    fn poll(&self) -> u32 {
+        use kernel_abi::flags::poll::*;
+        poll_host(&[(self.fd.as_raw_fd(), POLLIN | POLLOUT | POLLPRI)], None, 0)[0]
+    }
+
     fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
         match cmd {
             TCGETS => {
@@ -162,4 +167,18 @@ pub fn wait_ready(fd: RawFd, write: bool, interrupt: Option<&HostEvent>, block: 
             return Readiness::NotReady;
         }
     }
+}
+
+/// poll(2) on host descriptors (`(fd, events)`), also woken by `interrupt`; waits at most
+/// `timeout_ms` (-1: forever, 0: not at all). Returns the revents of each descriptor.
+pub fn poll_host(fds: &[(RawFd, u32)], interrupt: Option<&HostEvent>, timeout_ms: i32) -> Vec<u32> {
+    let mut p: Vec<libc::pollfd> =
+        fds.iter().map(|&(fd, ev)| libc::pollfd { fd, events: ev as i16, revents: 0 }).collect();
+    p.push(libc::pollfd { fd: interrupt.map_or(-1, |e| e.0.as_raw_fd()), events: libc::POLLIN, revents: 0 });
+    // SAFETY: `p` is a valid array of pollfd of the given length.
+    let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout_ms) };
+    if r < 0 {
+        return vec![0; fds.len()];
+    }
+    p[..fds.len()].iter().map(|x| x.revents as u16 as u32).collect()
 }

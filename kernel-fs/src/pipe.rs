@@ -131,6 +131,19 @@ impl FileOps for ReadEnd {
         Ok(self.0.stat())
     }
 
+    fn poll(&self) -> u32 {
+        use kernel_abi::flags::poll::*;
+        let st = self.0.lock();
+        let mut ev = 0;
+        if !st.data.is_empty() {
+            ev |= POLLIN | POLLRDNORM;
+        }
+        if st.writers == 0 {
+            ev |= POLLHUP;
+        }
+        ev
+    }
+
     fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
         if cmd != FIONREAD {
             return_errno!(ENOTTY);
@@ -168,6 +181,19 @@ impl FileOps for WriteEnd {
 
     fn stat(&self) -> KResult<Stat> {
         Ok(self.0.stat())
+    }
+
+    fn poll(&self) -> u32 {
+        use kernel_abi::flags::poll::*;
+        let st = self.0.lock();
+        if st.readers == 0 {
+            return POLLERR;
+        }
+        if PIPE_SIZE - st.data.len() >= PIPE_BUF {
+            POLLOUT | POLLWRNORM
+        } else {
+            0
+        }
     }
 
     fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {

@@ -127,6 +127,9 @@ impl kernel_fs::pipe::Waker for Inbox {
     fn wake(&self) {
         self.lock().woken = true;
         self.wake.notify_all();
+        if let Some(e) = &self.event {
+            e.signal();
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod strace;
 mod sys_file;
 mod sys_misc;
 mod sys_mm;
+mod sys_poll;
 mod sys_time;
 pub mod syscalls;
 mod task;

@@ -83,7 +83,7 @@ impl Task {
     }
 
     /// Signals whose arrival ends an interruptible wait: not blocked, not ignored.
-    fn wait_ignores(&self) -> u64 {
+    pub(crate) fn wait_ignores(&self) -> u64 {
         let mut ignore = self.sigmask;
         for sig in 1..=NSIG {
             let dfl = self.sigactions[(sig - 1) as usize].handler == SIG_DFL;

@@ -5,7 +5,7 @@ use kernel_abi::nr;
 use kernel_abi::{Errno, KResult};
 
 use crate::task::Task;
-use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_time as tm};
+use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po, sys_time as tm};
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
 pub type Handler = fn(&mut Task, [u64; 6]) -> KResult<u64>;
@@ -80,6 +80,10 @@ table! {
     LISTXATTR => f::sys_getxattr, Partial("no extended attributes yet: EOPNOTSUPP");
     LLISTXATTR => f::sys_lgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
     FLISTXATTR => f::sys_fgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    POLL => po::sys_poll, Full;
+    PPOLL => po::sys_ppoll, Full;
+    SELECT => po::sys_select, Full;
+    PSELECT6 => po::sys_pselect6, Full;
     PIPE => f::sys_pipe, Full;
     PIPE2 => f::sys_pipe2, Partial("no packet mode (O_DIRECT is EINVAL)");
     MMAP => mm::sys_mmap, Full;

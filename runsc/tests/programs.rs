@@ -76,6 +76,13 @@ fn a_fatal_signal_is_128_plus_n() {
 }
 
 #[test]
+fn python_subprocess_with_pipes() {
+    let script = "import subprocess\np = subprocess.run(['/bin/cat'], input=b'x' * 200000, capture_output=True)\nprint(len(p.stdout), p.returncode)\n";
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "200000 0\n", "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
 fn shell_pipelines_work() {
     let o = sandboxed(&["/bin/sh", "-c", "for i in 1 2 3; do echo $i | cat; done; ls / | sort | head -1"]);
     let n = native(&["/bin/sh", "-c", "for i in 1 2 3; do echo $i | cat; done; ls / | sort | head -1"]);
