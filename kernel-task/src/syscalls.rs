@@ -155,7 +155,7 @@ table! {
     CLONE => m::sys_clone, Partial("processes only (no threads or namespaces); CLONE_VM|CLONE_VFORK copies memory");
     WAIT4 => m::sys_wait4, Partial("process groups are not tracked: 0 and -pgid wait for any child; rusage is zero");
     WAITID => m::sys_waitid, Partial("exits only (no stops/continues); P_PGID means any child");
-    EXECVE => m::sys_execve, Partial("ELF only (#! scripts give ENOEXEC); single-threaded");
+    EXECVE => m::sys_execve, Partial("single-threaded processes; set-id bits are ignored");
 }
 
 /// Whether the stop came from the 64-bit `syscall` instruction (`0f 05` just before rip)

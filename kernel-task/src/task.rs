@@ -268,14 +268,8 @@ impl Task {
     /// Replace the task's program with the executable at `path` (execve without the
     /// process parts; the caller has resolved nothing yet).
     pub fn exec(&mut self, filename: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<()> {
-        let d = self.lookup(filename, true)?;
-        if d.is_dir() {
-            return_errno!(EACCES);
-        }
-        if d.mode() & 0o111 == 0 {
-            return_errno!(EACCES);
-        }
-        let file = d.open(O_RDONLY)?;
+        // AT_EXECFN stays the name execve was given, even for a script.
+        let (file, _program, argv) = self.resolve_interpreters(filename, argv)?;
         // A fresh address space; the old one (and its stub) goes when replaced. The first
         // task's initial address space is still empty and unshared: use it.
         let mm = if self.mm.total_mapped() == 0 && Arc::strong_count(&self.mm) == 1 {
@@ -340,6 +334,58 @@ impl Task {
         Ok(())
     }
 
+    /// Open the executable, following `#!` interpreter lines (at most 4 levels, as
+    /// Linux): the interpreter runs with its optional argument, then the script's path,
+    /// then the original arguments after argv[0].
+    fn resolve_interpreters(
+        &mut self,
+        filename: &[u8],
+        mut argv: Vec<Vec<u8>>,
+    ) -> KResult<(Arc<File>, Vec<u8>, Vec<Vec<u8>>)> {
+        /// Linux reads the first 256 bytes of a script for its interpreter line.
+        const BINPRM_BUF_SIZE: usize = 256;
+        let mut path = filename.to_vec();
+        for _ in 0..=4 {
+            let d = self.lookup(&path, true)?;
+            if d.is_dir() || d.mode() & 0o111 == 0 {
+                return_errno!(EACCES);
+            }
+            let file = d.open(O_RDONLY)?;
+            let mut head = [0u8; BINPRM_BUF_SIZE];
+            let mut n = 0;
+            while n < head.len() {
+                match file.pread(&mut head[n..], n as u64)? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            if n < 2 || &head[..2] != b"#!" {
+                return Ok((file, path, argv));
+            }
+            let line = &head[2..n];
+            let line = match line.iter().position(|&b| b == b'\n') {
+                Some(end) => &line[..end],
+                None => line,
+            };
+            let line: &[u8] = trim(line);
+            if line.is_empty() {
+                return_errno!(ENOEXEC);
+            }
+            let split = line.iter().position(|&b| b == b' ' || b == b'\t').unwrap_or(line.len());
+            let interp = line[..split].to_vec();
+            let arg = trim(&line[split..]).to_vec();
+            let mut new_argv = vec![interp.clone()];
+            if !arg.is_empty() {
+                new_argv.push(arg);
+            }
+            new_argv.push(path.clone());
+            new_argv.extend(argv.into_iter().skip(1));
+            argv = new_argv;
+            path = interp;
+        }
+        return_errno!(ELOOP)
+    }
+
     /// Run until the task's thread group exits.
     pub fn run(&mut self) -> ExitStatus {
         loop {
@@ -374,4 +420,11 @@ impl Task {
             }
         }
     }
+}
+
+/// Trim spaces and tabs at both ends.
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(s.len());
+    let end = s.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(start, |e| e + 1);
+    &s[start..end.max(start)]
 }

@@ -535,3 +535,42 @@ fn shells_run_commands_as_child_processes() {
     let o = sandboxed(&["/usr/bin/timeout", "1", "/bin/sleep", "5"]);
     assert_eq!(o.status.code(), Some(124));
 }
+
+#[test]
+fn interpreter_scripts_run_like_native() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = format!("{}/scripts-{}", env!("CARGO_TARGET_TMPDIR"), std::process::id());
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: String| {
+        let p = format!("{dir}/{name}");
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    };
+    let s1 = write("s1", "#!/bin/sh -e\necho \"script $0 args: $*\"\nexit 4\n".into());
+    // A script whose interpreter is a script, and a chain too deep for Linux (ELOOP).
+    let s2 = write("s2", format!("#!{s1}\n"));
+    let mut prev = s1.clone();
+    for i in 0..5 {
+        prev = write(&format!("deep{i}"), format!("#!{prev}\n"));
+    }
+    // An interpreter line with only spaces after #! is ENOEXEC.
+    let bad = write("bad", "#!   \n".into());
+    let probe = |path: &str| {
+        format!("import os\ntry:\n    os.execv({path:?}, [{path:?}, 'x'])\nexcept OSError as e:\n    print(e.errno)\n")
+    };
+    for (path, args) in [(&s1, vec!["a", "b"]), (&s2, vec!["x"])] {
+        let mut cmd = vec![path.as_str()];
+        cmd.extend(args);
+        let o = sandboxed(&cmd);
+        let n = native(&cmd);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout));
+        assert_eq!(o.status.code(), Some(4));
+    }
+    for path in [&prev, &bad] {
+        let p = probe(path);
+        let o = sandboxed(&["/usr/bin/python3", "-c", &p]);
+        let n = native(&["/usr/bin/python3", "-c", &p]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout), "{path}");
+    }
+}
