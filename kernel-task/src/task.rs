@@ -269,7 +269,7 @@ impl Task {
     /// process parts; the caller has resolved nothing yet).
     pub fn exec(&mut self, filename: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<()> {
         // AT_EXECFN stays the name execve was given, even for a script.
-        let (file, _program, argv) = self.resolve_interpreters(filename, argv)?;
+        let (file, argv) = self.resolve_interpreters(filename, argv)?;
         // A fresh address space; the old one (and its stub) goes when replaced. The first
         // task's initial address space is still empty and unshared: use it.
         let mm = if self.mm.total_mapped() == 0 && Arc::strong_count(&self.mm) == 1 {
@@ -337,11 +337,7 @@ impl Task {
     /// Open the executable, following `#!` interpreter lines (at most 4 levels, as
     /// Linux): the interpreter runs with its optional argument, then the script's path,
     /// then the original arguments after argv[0].
-    fn resolve_interpreters(
-        &mut self,
-        filename: &[u8],
-        mut argv: Vec<Vec<u8>>,
-    ) -> KResult<(Arc<File>, Vec<u8>, Vec<Vec<u8>>)> {
+    fn resolve_interpreters(&mut self, filename: &[u8], mut argv: Vec<Vec<u8>>) -> KResult<(Arc<File>, Vec<Vec<u8>>)> {
         /// Linux reads the first 256 bytes of a script for its interpreter line.
         const BINPRM_BUF_SIZE: usize = 256;
         let mut path = filename.to_vec();
@@ -360,7 +356,7 @@ impl Task {
                 }
             }
             if n < 2 || &head[..2] != b"#!" {
-                return Ok((file, path, argv));
+                return Ok((file, argv));
             }
             let line = &head[2..n];
             let line = match line.iter().position(|&b| b == b'\n') {
