@@ -121,6 +121,20 @@ struct State {
     lock_future: bool,
 }
 
+impl State {
+    fn empty(max_addr: u64) -> State {
+        State {
+            vmas: VmaSet::new(),
+            ptes: BTreeMap::new(),
+            brk_start: 0,
+            brk: 0,
+            mmap_base: max_addr,
+            limits: MmLimits::default(),
+            lock_future: false,
+        }
+    }
+}
+
 /// The memory of one address space.
 pub struct MemoryManager {
     mf: Arc<MemoryFile>,
@@ -138,21 +152,7 @@ fn platform_err(e: platform::Error) -> Error {
 impl MemoryManager {
     /// An empty address space over `space`, allowing addresses in `[min_addr, max_addr)`.
     pub fn new(mf: Arc<MemoryFile>, space: Arc<dyn AddressSpace>, min_addr: u64, max_addr: u64) -> Self {
-        MemoryManager {
-            mf,
-            space,
-            min_addr,
-            max_addr,
-            state: Mutex::new(State {
-                vmas: VmaSet::new(),
-                ptes: BTreeMap::new(),
-                brk_start: 0,
-                brk: 0,
-                mmap_base: max_addr,
-                limits: MmLimits::default(),
-                lock_future: false,
-            }),
-        }
+        MemoryManager { mf, space, min_addr, max_addr, state: Mutex::new(State::empty(max_addr)) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -1176,20 +1176,17 @@ impl MemoryManager {
 /// the child's own platform address space.
 pub struct ForkSnapshot {
     mf: Arc<MemoryFile>,
-    vmas: VmaSet,
-    ptes: BTreeMap<u64, Pte>,
-    brk_start: u64,
-    brk: u64,
-    mmap_base: u64,
-    limits: MmLimits,
+    /// The child's state; taken by `from_snapshot`.
+    st: Option<State>,
 }
 
 impl Drop for ForkSnapshot {
     fn drop(&mut self) {
-        // A snapshot never adopted (the fork failed) gives its page references back;
-        // `from_snapshot` takes them, leaving nothing here.
-        for p in self.ptes.values() {
-            self.mf.dec_ref(p.off);
+        // A snapshot never adopted (the fork failed) gives its page references back.
+        if let Some(st) = &self.st {
+            for p in st.ptes.values() {
+                self.mf.dec_ref(p.off);
+            }
         }
     }
 }
@@ -1231,12 +1228,16 @@ impl MemoryManager {
         }
         Ok(ForkSnapshot {
             mf: self.mf.clone(),
-            vmas,
-            ptes,
-            brk_start: st.brk_start,
-            brk: st.brk,
-            mmap_base: st.mmap_base,
-            limits: st.limits,
+            st: Some(State {
+                vmas,
+                ptes,
+                brk_start: st.brk_start,
+                brk: st.brk,
+                mmap_base: st.mmap_base,
+                limits: st.limits,
+                // mlockall(MCL_FUTURE) is not inherited.
+                lock_future: false,
+            }),
         })
     }
 
@@ -1248,21 +1249,8 @@ impl MemoryManager {
         max_addr: u64,
         mut snap: ForkSnapshot,
     ) -> Self {
-        MemoryManager {
-            mf,
-            space,
-            min_addr,
-            max_addr,
-            state: Mutex::new(State {
-                vmas: std::mem::take(&mut snap.vmas),
-                ptes: std::mem::take(&mut snap.ptes),
-                brk_start: snap.brk_start,
-                brk: snap.brk,
-                mmap_base: snap.mmap_base,
-                limits: snap.limits,
-                lock_future: false,
-            }),
-        }
+        let st = snap.st.take().unwrap_or_else(|| State::empty(max_addr));
+        MemoryManager { mf, space, min_addr, max_addr, state: Mutex::new(st) }
     }
 }
 

@@ -299,34 +299,84 @@ int main(void) {
     assert!(err.contains("] time(") && err.contains("] gettimeofday("), "served as system calls: {err}");
 }
 
-/// Start `runsc do ARGS` with piped stdout; once it printed the line `ready` (or at once
-/// when `ready` is false) send it `sig`; return its status and the rest of its stdout.
-fn signal_when_ready(args: &[&str], ready: bool, sig: i32) -> (Option<i32>, String) {
-    use std::io::{BufRead, Read};
-    let mut child = runsc()
-        .arg("do")
-        .arg("--")
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    if ready {
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        assert_eq!(line, "ready\n");
-    } else {
-        std::thread::sleep(std::time::Duration::from_millis(300));
+/// A sandboxed program that printed the line `ready` (its handlers are set up).
+struct ReadyChild {
+    child: std::process::Child,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl ReadyChild {
+    fn start(args: &[&str]) -> ReadyChild {
+        use std::io::BufRead;
+        let mut child = runsc()
+            .arg("do")
+            .arg("--")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert_eq!(first, "ready\n", "the program is ready before any signal is sent");
+        ReadyChild { child, stdout }
     }
+
+    fn kill(&self, sig: i32) {
+        // SAFETY: signalling the child we started (not reaped until `finish`).
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(self.child.id() as i32, sig);
+        }
+    }
+
+    /// Keep sending `sig` every 100 ms until the program's output ends (a signal may
+    /// land before the call it is meant to interrupt); the status and the rest of stdout.
+    fn finish_while_sending(mut self, sig: i32) -> (Option<i32>, String) {
+        use std::io::Read;
+        let pid = self.child.id() as i32;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let d2 = done.clone();
+        let sender = std::thread::spawn(move || {
+            while !d2.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: as in `kill`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    libc::kill(pid, sig);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let mut out = String::new();
+        self.stdout.read_to_string(&mut out).unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        sender.join().unwrap();
+        (self.child.wait().unwrap().code(), out)
+    }
+}
+
+/// Run `runsc do ARGS`, send it `sig` once it printed `ready` (or after 300 ms when
+/// `ready` is false: for programs that print nothing), and return its status and the
+/// rest of its stdout.
+fn signal_when_ready(args: &[&str], ready: bool, sig: i32) -> (Option<i32>, String) {
+    use std::io::Read;
+    if ready {
+        let mut c = ReadyChild::start(args);
+        c.kill(sig);
+        let mut rest = String::new();
+        c.stdout.read_to_string(&mut rest).unwrap();
+        return (c.child.wait().unwrap().code(), rest);
+    }
+    let child = runsc().arg("do").arg("--").args(args).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
     // SAFETY: signalling the child we started.
     #[allow(unsafe_code)]
     unsafe {
         libc::kill(child.id() as i32, sig);
     }
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
-    (child.wait().unwrap().code(), rest)
+    let o = child.wait_with_output().unwrap();
+    (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
 #[test]
@@ -351,7 +401,6 @@ fn sigterm_stops_a_program_spinning_in_its_stub() {
 
 #[test]
 fn a_host_signal_interrupts_a_sleep_with_eintr() {
-    use std::io::Read;
     let bin = compile(
         "eintr",
         r#"#include <errno.h>
@@ -376,41 +425,13 @@ int main(void) {
 }
 "#,
     );
-    let mut child = runsc()
-        .args(["do", "--", &bin])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as i32;
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
-    assert_eq!(first, "ready\n", "the handler is installed before any signal is sent");
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let d2 = done.clone();
-    let sender = std::thread::spawn(move || {
-        while !d2.load(std::sync::atomic::Ordering::SeqCst) {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            // SAFETY: signalling the child we started (it is not reaped until we wait).
-            #[allow(unsafe_code)]
-            unsafe {
-                libc::kill(pid, libc::SIGUSR1);
-            }
-        }
-    });
-    let mut out = String::new();
-    stdout.read_to_string(&mut out).unwrap();
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    sender.join().unwrap();
-    let status = child.wait().unwrap();
+    let (code, out) = ReadyChild::start(&[&bin]).finish_while_sending(libc::SIGUSR1);
     assert_eq!(out, "nanosleep -1 Interrupted system call handler 10 rem>20s 1\n");
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(code, Some(0));
 }
 
 #[test]
 fn sa_restart_restarts_an_interrupted_wait() {
-    use std::io::{BufRead, Read};
     let bin = compile(
         "sarestart",
         r#"#include <errno.h>
@@ -441,47 +462,15 @@ int main(void) {
 }
 "#,
     );
-    let mut child = runsc()
-        .args(["do", "--", &bin])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as i32;
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    assert_eq!(first, "ready\n");
-    let kill = |sig| {
-        // SAFETY: signalling the child we started (not yet reaped).
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::kill(pid, sig);
-        }
-    };
+    let child = ReadyChild::start(&[&bin]);
     // SIGUSR1s (SA_RESTART) must not end the wait; then SIGUSR2s must.
     for _ in 0..3 {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        kill(libc::SIGUSR1);
+        child.kill(libc::SIGUSR1);
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let d2 = done.clone();
-    let sender = std::thread::spawn(move || {
-        while !d2.load(std::sync::atomic::Ordering::SeqCst) {
-            // SAFETY: as above.
-            #[allow(unsafe_code)]
-            unsafe {
-                libc::kill(pid, libc::SIGUSR2);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    });
-    let mut out = String::new();
-    stdout.read_to_string(&mut out).unwrap();
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    sender.join().unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let (code, out) = child.finish_while_sending(libc::SIGUSR2);
+    assert_eq!(code, Some(0));
     assert_eq!(out, "futex -1 Interrupted system call; SA_RESTART handler ran 1; ended by the other 1\n");
 }
 
