@@ -21,6 +21,11 @@ const PID_MAX: i32 = 32768;
 /// One process as the table knows it.
 struct Proc {
     ppid: i32,
+    /// Process group and session.
+    pgid: i32,
+    sid: i32,
+    /// The process has called execve since fork (setpgid on it is then EACCES).
+    execed: bool,
     /// `None` while the PID is reserved for a child being created.
     inbox: Option<Arc<Inbox>>,
     /// Set once the process has exited and until its parent reaps it.
@@ -40,8 +45,88 @@ impl Kernel {
     }
 
     /// Enter a live process.
+    /// Enter a live process in the parent's group and session (init: its own).
     pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<Inbox>) {
-        self.procs().procs.insert(pid, Proc { ppid, inbox: Some(inbox), zombie: None });
+        let mut t = self.procs();
+        let (pgid, sid) = t.procs.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
+        t.procs.insert(pid, Proc { ppid, pgid, sid, execed: false, inbox: Some(inbox), zombie: None });
+    }
+
+    /// Record that `pid` called execve.
+    pub(crate) fn mark_exec(&self, pid: i32) {
+        if let Some(p) = self.procs().procs.get_mut(&pid) {
+            p.execed = true;
+        }
+    }
+
+    /// The process group of `pid` (ESRCH if none).
+    pub(crate) fn pgid_of(&self, pid: i32) -> KResult<i32> {
+        match self.procs().procs.get(&pid) {
+            Some(p) if p.inbox.is_some() => Ok(p.pgid),
+            _ => return_errno!(ESRCH),
+        }
+    }
+
+    /// The session of `pid` (ESRCH if none).
+    pub(crate) fn sid_of(&self, pid: i32) -> KResult<i32> {
+        match self.procs().procs.get(&pid) {
+            Some(p) if p.inbox.is_some() => Ok(p.sid),
+            _ => return_errno!(ESRCH),
+        }
+    }
+
+    /// setpgid(2) by `caller` with Linux's checks.
+    pub(crate) fn setpgid(&self, caller: i32, pid: i32, pgid: i32) -> KResult<()> {
+        if pgid < 0 {
+            return_errno!(EINVAL);
+        }
+        let pid = if pid == 0 { caller } else { pid };
+        let pgid = if pgid == 0 { pid } else { pgid };
+        let mut t = self.procs();
+        let caller_sid = t.procs.get(&caller).map(|p| p.sid).ok_or(errno!(ESRCH))?;
+        let target = match t.procs.get(&pid) {
+            Some(p) if p.inbox.is_some() && (pid == caller || p.ppid == caller) => p,
+            _ => return_errno!(ESRCH),
+        };
+        if pid != caller && target.execed {
+            return_errno!(EACCES);
+        }
+        if target.sid != caller_sid {
+            return_errno!(EPERM);
+        }
+        if target.sid == pid {
+            // A session leader cannot move.
+            return_errno!(EPERM);
+        }
+        if pgid != pid && !t.procs.values().any(|p| p.pgid == pgid && p.sid == caller_sid && p.zombie.is_none()) {
+            return_errno!(EPERM);
+        }
+        if let Some(p) = t.procs.get_mut(&pid) {
+            p.pgid = pgid;
+        }
+        Ok(())
+    }
+
+    /// setsid(2): a new session and group led by `pid`, unless it leads a group.
+    pub(crate) fn setsid(&self, pid: i32) -> KResult<i32> {
+        let mut t = self.procs();
+        if t.procs.values().any(|p| p.pgid == pid && p.zombie.is_none()) {
+            return_errno!(EPERM);
+        }
+        let p = t.procs.get_mut(&pid).ok_or(errno!(ESRCH))?;
+        p.pgid = pid;
+        p.sid = pid;
+        Ok(pid)
+    }
+
+    /// Live processes of group `pgid`.
+    pub(crate) fn group_members(&self, pgid: i32) -> Vec<i32> {
+        self.procs()
+            .procs
+            .iter()
+            .filter(|(_, p)| p.pgid == pgid && p.zombie.is_none() && p.inbox.is_some())
+            .map(|(&pid, _)| pid)
+            .collect()
     }
 
     /// A free PID (EAGAIN when the namespace is full or `limit` processes exist).
@@ -55,7 +140,7 @@ impl Kernel {
             let pid = t.last;
             if let std::collections::hash_map::Entry::Vacant(e) = t.procs.entry(pid) {
                 // Reserved until the child registers.
-                e.insert(Proc { ppid: 0, inbox: None, zombie: None });
+                e.insert(Proc { ppid: 0, pgid: 0, sid: 0, execed: false, inbox: None, zombie: None });
                 return Ok(pid);
             }
         }
@@ -111,14 +196,25 @@ impl Kernel {
             .collect()
     }
 
-    /// A zombie child of `parent` matching `which` (-1 any, else a pid), reaped unless
-    /// `keep`. `Ok(None)`: matching children exist but none has exited. ECHILD: none.
+    /// A zombie child of `parent` matching `which` (-1 any, > 0 that pid, 0 the parent's
+    /// group, < -1 group -which), reaped unless `keep`. `Ok(None)`: matching children
+    /// exist but none has exited. ECHILD: none.
     fn reap(&self, parent: i32, which: i32, keep: bool) -> KResult<Option<(i32, ExitStatus)>> {
         let mut t = self.procs();
+        let group = match which {
+            0 => t.procs.get(&parent).map(|p| p.pgid),
+            w if w < -1 => Some(-w),
+            _ => None,
+        };
         let mut any = false;
         let mut found = None;
         for (&pid, p) in t.procs.iter() {
-            if p.ppid != parent || (which > 0 && pid != which) {
+            let matches = match which {
+                -1 => true,
+                w if w > 0 => pid == w,
+                _ => Some(p.pgid) == group,
+            };
+            if p.ppid != parent || !matches {
                 continue;
             }
             any = true;
@@ -313,8 +409,6 @@ impl Task {
         if which == i32::MIN {
             return_errno!(ESRCH);
         }
-        // Process groups are not tracked yet: 0 and -pgid mean any child.
-        let which = if which <= 0 { -1 } else { which };
         let (pid, st) = self.wait_child(which, options & WNOHANG != 0, false)?.unwrap_or((0, ExitStatus::Code(0)));
         if pid != 0 {
             if status != 0 {
@@ -341,9 +435,11 @@ impl Task {
             return_errno!(EINVAL);
         }
         let which = match idtype {
-            0 | 2 => -1,
+            0 => -1,
             1 if (id as i32) > 0 => id as i32,
-            1 => return_errno!(EINVAL),
+            // P_PGID: 0 means the caller's group.
+            2 if (id as i32) == 0 => 0,
+            2 if (id as i32) > 0 => -(id as i32),
             _ => return_errno!(EINVAL),
         };
         if options & WEXITED == 0 {

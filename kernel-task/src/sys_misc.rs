@@ -682,21 +682,48 @@ pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         }
         return Ok(0);
     }
-    // Process groups are not tracked yet: 0 and -pgid reach every process of the sandbox
-    // (the caller included), -1 every process but the caller.
-    let others = t.kernel.live_pids(t.tid);
-    if pid == -1 && others.is_empty() {
+    // -1: every process but the caller; 0: the caller's group; -pgid: that group.
+    let targets = match pid {
+        -1 => t.kernel.live_pids(t.tid),
+        0 => t.kernel.group_members(t.kernel.pgid_of(t.tid)?),
+        i32::MIN => return_errno!(ESRCH),
+        _ => t.kernel.group_members(-pid),
+    };
+    let includes_self = targets.contains(&t.tid);
+    if targets.is_empty() {
         return_errno!(ESRCH);
     }
     if sig != 0 {
-        for p in others {
+        for p in targets.into_iter().filter(|&p| p != t.tid) {
             let _ = t.kernel.signal_process(p, info);
         }
     }
-    if pid != -1 {
+    if includes_self {
         signal_self(t, sig, kernel_signal::info::SI_USER)?;
     }
     Ok(0)
+}
+
+pub(crate) fn sys_setpgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.kernel.setpgid(t.tid, a[0] as i32, a[1] as i32).map(|_| 0)
+}
+
+pub(crate) fn sys_getpgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = if a[0] as i32 == 0 { t.tid } else { a[0] as i32 };
+    t.kernel.pgid_of(pid).map(|g| g as u64)
+}
+
+pub(crate) fn sys_getpgrp(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.kernel.pgid_of(t.tid).map(|g| g as u64)
+}
+
+pub(crate) fn sys_setsid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    t.kernel.setsid(t.tid).map(|s| s as u64)
+}
+
+pub(crate) fn sys_getsid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let pid = if a[0] as i32 == 0 { t.tid } else { a[0] as i32 };
+    t.kernel.sid_of(pid).map(|s| s as u64)
 }
 
 pub(crate) fn sys_tkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

@@ -147,14 +147,19 @@ table! {
     RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Partial("standard signals only: one pending instance each");
     SIGALTSTACK => m::sys_sigaltstack, Full;
     FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT ends by timeout or signal; other ops ENOSYS");
-    KILL => m::sys_kill, Partial("process groups are not tracked: 0 and -pgid reach every process");
+    KILL => m::sys_kill, Full;
+    SETPGID => m::sys_setpgid, Full;
+    GETPGID => m::sys_getpgid, Full;
+    GETPGRP => m::sys_getpgrp, Full;
+    SETSID => m::sys_setsid, Partial("no controlling terminals yet");
+    GETSID => m::sys_getsid, Full;
     TKILL => m::sys_tkill, Partial("only the caller itself: one process per sandbox until the process issue");
     TGKILL => m::sys_tgkill, Partial("only the caller itself: one process per sandbox until the process issue");
     FORK => m::sys_fork, Full;
     VFORK => m::sys_vfork, Partial("the child gets a copy of memory, not the parent's");
     CLONE => m::sys_clone, Partial("processes only (no threads or namespaces); CLONE_VM|CLONE_VFORK copies memory");
-    WAIT4 => m::sys_wait4, Partial("process groups are not tracked: 0 and -pgid wait for any child; rusage is zero");
-    WAITID => m::sys_waitid, Partial("exits only (no stops/continues); P_PGID means any child");
+    WAIT4 => m::sys_wait4, Partial("rusage is zero");
+    WAITID => m::sys_waitid, Partial("exits only (no stops/continues)");
     EXECVE => m::sys_execve, Partial("single-threaded processes; set-id bits are ignored");
 }
 

@@ -320,6 +320,7 @@ impl Task {
         self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
         self.inbox.set_interrupter(self.ctx.interrupter());
         self.release_vfork();
+        self.kernel.mark_exec(self.tid);
         self.fds.close_on_exec();
         for a in self.sigactions.iter_mut() {
             if a.handler != SIG_IGN {
