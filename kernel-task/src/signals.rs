@@ -350,13 +350,18 @@ impl Task {
         }
         self.regs = frame::restore_regs(&uc, &self.regs);
         self.sigmask = uc.uc_sigmask & !UNBLOCKABLE;
-        // The alternate stack as the frame recorded it (an invalid one is left alone).
+        // The frame's alternate stack matters only to re-arm a stack SS_AUTODISARM took
+        // away: Linux applies it with sigaltstack's rules and ignores the errors, and an
+        // armed stack is not changed from a frame (checked against Linux 6.x by the
+        // conformance program altstack_sigreturn).
         let ss = uc.uc_stack;
-        let mode = ss.ss_flags & !SS_AUTODISARM;
-        if mode == SS_DISABLE {
-            self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
-        } else if (mode == 0 || mode == SS_ONSTACK) && ss.ss_size >= MINSIGSTKSZ {
-            self.altstack = StackT { ss_flags: ss.ss_flags & SS_AUTODISARM, ..ss };
+        if self.altstack.ss_flags & SS_DISABLE != 0 {
+            match ss.ss_flags & !SS_AUTODISARM {
+                0 | SS_ONSTACK if ss.ss_size >= MINSIGSTKSZ => {
+                    self.altstack = StackT { ss_flags: ss.ss_flags & SS_AUTODISARM, ..ss };
+                }
+                _ => {}
+            }
         }
         Ok(self.regs.rax)
     }
