@@ -375,6 +375,44 @@ pub mod signal {
     }
 }
 
+/// clone(2) flags.
+pub mod clone {
+    pub const CSIGNAL: u64 = 0xff;
+    pub const CLONE_VM: u64 = 0x100;
+    pub const CLONE_FS: u64 = 0x200;
+    pub const CLONE_FILES: u64 = 0x400;
+    pub const CLONE_SIGHAND: u64 = 0x800;
+    pub const CLONE_VFORK: u64 = 0x4000;
+    pub const CLONE_PARENT: u64 = 0x8000;
+    pub const CLONE_THREAD: u64 = 0x10000;
+    pub const CLONE_SETTLS: u64 = 0x80000;
+    pub const CLONE_PARENT_SETTID: u64 = 0x100000;
+    pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+    pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+}
+
+/// wait4(2)/waitid(2) options.
+pub mod wait {
+    pub const WNOHANG: u64 = 1;
+    pub const WUNTRACED: u64 = 2;
+    pub const WSTOPPED: u64 = 2;
+    pub const WEXITED: u64 = 4;
+    pub const WCONTINUED: u64 = 8;
+    pub const WNOWAIT: u64 = 0x0100_0000;
+    /// __WNOTHREAD | __WALL | __WCLONE.
+    pub const WTHREAD_FLAGS: u64 = 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
+}
+
+/// futex(2) operations.
+pub mod futex {
+    pub const FUTEX_WAIT: u32 = 0;
+    pub const FUTEX_WAKE: u32 = 1;
+    pub const FUTEX_WAIT_BITSET: u32 = 9;
+    pub const FUTEX_WAKE_BITSET: u32 = 10;
+    pub const FUTEX_PRIVATE_FLAG: u32 = 128;
+    pub const FUTEX_CLOCK_REALTIME: u32 = 256;
+}
+
 /// poll(2) events.
 pub mod poll {
     pub const POLLIN: u32 = 0x1;

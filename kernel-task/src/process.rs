@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 
+use kernel_abi::flags::clone::*;
 use kernel_abi::flags::signal::*;
+use kernel_abi::flags::wait::*;
 use kernel_abi::{errno, return_errno, KResult, KernelSigaction, PtRegs, Rlimit, StackT};
 use kernel_fs::{Dentry, FdTable};
 use kernel_mm::{ForkSnapshot, MemoryManager};
@@ -259,14 +261,6 @@ fn wait_status(s: ExitStatus) -> i32 {
     }
 }
 
-const CLONE_VM: u64 = 0x100;
-const CLONE_VFORK: u64 = 0x4000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
-const CSIGNAL: u64 = 0xff;
-
 /// What the child's thread needs to become the child.
 struct Seed {
     kernel: Arc<Kernel>,
@@ -399,11 +393,7 @@ impl Task {
 
     /// wait4(2).
     pub(crate) fn wait4(&mut self, which: i32, status: u64, options: u64, rusage: u64) -> KResult<u64> {
-        const WNOHANG: u64 = 1;
-        const WUNTRACED: u64 = 2;
-        const WCONTINUED: u64 = 8;
-        const WALL_CLONE_NOTHREAD: u64 = 0x4000_0000 | 0x8000_0000 | 0x2000_0000;
-        if options & !(WNOHANG | WUNTRACED | WCONTINUED | WALL_CLONE_NOTHREAD) != 0 {
+        if options & !(WNOHANG | WUNTRACED | WCONTINUED | WTHREAD_FLAGS) != 0 {
             return_errno!(EINVAL);
         }
         if which == i32::MIN {
@@ -423,13 +413,7 @@ impl Task {
 
     /// waitid(2) for P_ALL, P_PID and P_PGID (any child: groups are not tracked yet).
     pub(crate) fn waitid(&mut self, idtype: u64, id: u64, infop: u64, options: u64) -> KResult<u64> {
-        const WNOHANG: u64 = 1;
-        const WEXITED: u64 = 4;
-        const WSTOPPED: u64 = 2;
-        const WCONTINUED: u64 = 8;
-        const WNOWAIT: u64 = 0x0100_0000;
-        const WALL_CLONE_NOTHREAD: u64 = 0x4000_0000 | 0x8000_0000 | 0x2000_0000;
-        if options & !(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL_CLONE_NOTHREAD) != 0
+        if options & !(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WTHREAD_FLAGS) != 0
             || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
         {
             return_errno!(EINVAL);

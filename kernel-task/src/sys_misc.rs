@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use kernel_abi::flags::arch_prctl::*;
 use kernel_abi::flags::clock::*;
+use kernel_abi::flags::futex::*;
 use kernel_abi::flags::random::*;
 use kernel_abi::flags::rlimit::*;
 use kernel_abi::flags::signal::*;
@@ -597,13 +598,6 @@ pub(crate) fn sys_execve(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
-const FUTEX_WAIT: u32 = 0;
-const FUTEX_WAKE: u32 = 1;
-const FUTEX_WAIT_BITSET: u32 = 9;
-const FUTEX_WAKE_BITSET: u32 = 10;
-const FUTEX_PRIVATE_FLAG: u32 = 128;
-const FUTEX_CLOCK_REALTIME: u32 = 256;
-
 /// futex(2) for a single-threaded process: there is never another waiter, so WAKE wakes
 /// nobody and WAIT can only time out (or fail its value check). The process issue adds
 /// real wait queues.
@@ -842,7 +836,8 @@ pub(crate) fn sys_fork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_vfork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    t.clone_process(0x100 | 0x4000 | u64::from(SIGCHLD), 0, 0, 0, 0)
+    use kernel_abi::flags::clone::{CLONE_VFORK, CLONE_VM};
+    t.clone_process(CLONE_VM | CLONE_VFORK | u64::from(SIGCHLD), 0, 0, 0, 0)
 }
 
 /// clone(flags, newsp, parent_tid, child_tid, tls) (x86_64 argument order).
