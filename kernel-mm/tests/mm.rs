@@ -60,6 +60,13 @@ impl AddressSpace for FakeSpace {
         }
         Ok(())
     }
+    fn prepare_thread(&self) -> platform::Result<platform::ThreadSeed> {
+        Err(platform::Error::Invalid("the fake space has one thread"))
+    }
+    fn adopt_thread(&self, _: platform::ThreadSeed) -> platform::Result<()> {
+        Err(platform::Error::Invalid("the fake space has one thread"))
+    }
+    fn release_thread(&self) {}
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

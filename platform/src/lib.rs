@@ -10,8 +10,8 @@
 //!
 //! # Lock order
 //!
-//! The ptrace address space has one mutex, taken for the duration of a remote call; it is a
-//! leaf lock.
+//! The ptrace address space's thread table and parked-thread list are leaf locks, never
+//! held across a host call.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -128,8 +128,27 @@ pub trait AddressSpace: Send + Sync {
     fn unmap(&self, addr: u64, len: u64) -> Result<()>;
     /// Change the protection of mapped pages in `[addr, addr+len)`.
     fn protect(&self, addr: u64, len: u64, prot: u32) -> Result<()>;
+    /// Prepare one more host thread of execution in this space, for the application
+    /// thread a `clone(CLONE_VM)` creates. Called by a host thread that runs in the space;
+    /// the seed goes to [`AddressSpace::adopt_thread`] on the host thread that will run
+    /// the new application thread. Dropping an unused seed gives its resources back.
+    fn prepare_thread(&self) -> Result<ThreadSeed>;
+    /// Make the calling host thread able to run contexts (and map memory) in this space.
+    fn adopt_thread(&self, seed: ThreadSeed) -> Result<()>;
+    /// The calling host thread is done with this space: its application thread exited.
+    /// Call it before the host thread ends while others still use the space.
+    fn release_thread(&self);
     /// For implementations to recover their concrete type.
     fn as_any(&self) -> &dyn Any;
+}
+
+/// A thread of execution prepared by [`AddressSpace::prepare_thread`].
+pub struct ThreadSeed(pub Box<dyn Any + Send>);
+
+impl std::fmt::Debug for ThreadSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ThreadSeed")
+    }
 }
 
 /// A task's execution context.
@@ -140,7 +159,7 @@ pub trait Context: Send {
     fn fp_state(&mut self, space: &dyn AddressSpace) -> Result<Vec<u8>>;
     /// Replace the extended FP state (XSAVE layout).
     fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()>;
-    /// CPU time the context's application code has consumed.
+    /// CPU time the context's application thread has consumed.
     fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration>;
     /// A handle other threads use to make [`Context::switch`] return
     /// [`Event::Interrupted`].

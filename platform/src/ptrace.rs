@@ -16,20 +16,23 @@
 //! of the memory file. Application system calls stop at entry with PTRACE_SYSEMU and are
 //! never executed by the host.
 //!
-//! ptrace binds a tracee to one tracer thread, so an address space (and the contexts that
-//! run in it) must be used from the thread that created it; other threads get
-//! [`Error::WrongThread`]. Each creating thread is pinned to one CPU, which the stub
-//! inherits: tracer and tracee then never wake each other across CPUs.
+//! ptrace binds a tracee to one tracer thread, so each Sentry thread that runs an
+//! application thread traces its own host thread of the stub: the first is the stub's
+//! leader; more are cloned by the stub for `clone(CLONE_VM)` ([`AddressSpace::prepare_thread`],
+//! then [`AddressSpace::adopt_thread`] on the new Sentry thread). A thread that adopted
+//! none gets [`Error::WrongThread`]. Each tracing thread is pinned to one CPU, which its
+//! stub thread inherits: tracer and tracee then never wake each other across CPUs.
 
 use std::any::Any;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::HashMap;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use kernel_abi::flags::{mman, signal};
 use kernel_abi::PtRegs;
 
-use crate::{Access, AddressSpace, Context, Error, Event, Interrupter, Platform, Result};
+use crate::{Access, AddressSpace, Context, Error, Event, Interrupter, Platform, Result, ThreadSeed};
 
 /// Where the stub code page lives in every stub (and is reserved in the Sentry).
 /// 64 GiB below the top of the user address space: above anything the application is
@@ -455,7 +458,9 @@ fn clone_stub(template: i32, layout: &StubLayout) -> Result<i32> {
 
 /// Become the tracer of a parked stub and stop it, on the calling thread's CPU.
 fn adopt(pid: i32) -> Result<()> {
-    let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
+    // TRACECLONE: threads the stub clones for the application start traced by us. (The
+    // application's own clone calls never run on the host.)
+    let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_TRACECLONE;
     // SAFETY: seizing a stub of ours that nobody traces.
     if unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid, 0, opts as libc::c_long) } != 0 {
         let e = Error::last_os("ptrace(SEIZE)");
@@ -537,21 +542,22 @@ impl Platform for PtracePlatform {
     fn new_address_space(&self) -> Result<Arc<dyn AddressSpace>> {
         pin_current_thread();
         let pid = self.new_stub()?;
-        let pidfd = match pidfd_open(pid) {
-            Ok(fd) => Arc::new(fd),
+        let leader = match StubThread::new(pid) {
+            Ok(t) => t,
             Err(e) => {
                 kill_and_reap(pid);
                 return Err(e);
             }
         };
+        let mut threads = HashMap::new();
+        threads.insert(gettid(), leader);
         Ok(Arc::new(PtraceAddressSpace {
             pid,
-            pidfd,
-            tracer: gettid(),
             memfd: self.memfd,
             syscall_insn: self.layout.syscall_insn,
-            lock: Mutex::new(()),
-            kicked: Arc::new(AtomicBool::new(false)),
+            pause_loop: self.layout.pause_loop,
+            threads: Mutex::new(threads),
+            parked: Arc::new(Mutex::new(Vec::new())),
         }))
     }
 
@@ -560,9 +566,9 @@ impl Platform for PtracePlatform {
     }
 }
 
-fn pidfd_open(pid: i32) -> Result<OwnedFd> {
+fn pidfd_open(pid: i32, flags: u32) -> Result<OwnedFd> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) };
     if fd < 0 {
         return Err(Error::last_os("pidfd_open(stub)"));
     }
@@ -811,18 +817,56 @@ fn siginfo_addr(info: &libc::siginfo_t) -> u64 {
     unsafe { info.si_addr() as u64 }
 }
 
+/// One host thread of a stub process, traced by one Sentry thread.
+struct StubThread {
+    tid: i32,
+    /// A thread pidfd (PIDFD_THREAD): signals through it reach this thread only, and never
+    /// a thread that reused the tid after this one died.
+    pidfd: Arc<OwnedFd>,
+    /// Set when an interrupt stop was consumed by a remote call; the next switch reports it.
+    kicked: AtomicBool,
+}
+
+impl StubThread {
+    fn new(tid: i32) -> Result<Arc<Self>> {
+        Ok(Arc::new(StubThread { tid, pidfd: Arc::new(pidfd_open(tid, PIDFD_THREAD)?), kicked: AtomicBool::new(false) }))
+    }
+}
+
+/// `PIDFD_THREAD` (= O_EXCL): a pidfd for one thread rather than its thread group.
+const PIDFD_THREAD: u32 = libc::O_EXCL as u32;
+
 /// A stub process: one host address space holding memory-file mappings only.
+///
+/// Each Sentry thread running an application thread in the space traces its own host
+/// thread of the stub ([`StubThread`]); mappings are made through the calling thread's.
+/// Host threads whose application thread exited are parked (detached, in the stub's pause
+/// loop) and reused for the next application thread, so their number stays at the
+/// process's peak thread count.
 pub struct PtraceAddressSpace {
     pid: i32,
-    /// A pidfd of the stub: signals through it can never reach a process that reused the
-    /// pid after the stub died.
-    pidfd: Arc<OwnedFd>,
-    tracer: i32,
     memfd: i32,
     syscall_insn: u64,
-    lock: Mutex<()>,
-    /// Set when an interrupt stop was consumed by a remote call; the next switch reports it.
-    kicked: Arc<AtomicBool>,
+    pause_loop: u64,
+    /// The stub thread each Sentry thread traces, by Sentry thread id.
+    threads: Mutex<HashMap<i32, Arc<StubThread>>>,
+    /// Detached stub threads waiting in the pause loop to be adopted.
+    parked: Arc<Mutex<Vec<i32>>>,
+}
+
+/// The ptrace platform's [`ThreadSeed`]: a parked stub thread, parked again if unused.
+struct ParkedThread {
+    tid: i32,
+    parked: Arc<Mutex<Vec<i32>>>,
+    used: bool,
+}
+
+impl Drop for ParkedThread {
+    fn drop(&mut self) {
+        if !self.used {
+            self.parked.lock().unwrap_or_else(|e| e.into_inner()).push(self.tid);
+        }
+    }
 }
 
 impl PtraceAddressSpace {
@@ -831,19 +875,25 @@ impl PtraceAddressSpace {
         self.pid
     }
 
-    fn check_thread(&self) -> Result<()> {
-        let actual = gettid();
-        if actual != self.tracer {
-            return Err(Error::WrongThread { tracer: self.tracer, actual });
+    /// Host thread ids of the stub's threads traced by Sentry threads (for tests).
+    pub fn stub_threads(&self) -> Vec<i32> {
+        self.threads.lock().unwrap_or_else(|e| e.into_inner()).values().map(|t| t.tid).collect()
+    }
+
+    /// The stub thread the calling Sentry thread traces.
+    fn current(&self) -> Result<Arc<StubThread>> {
+        let me = gettid();
+        let threads = self.threads.lock().map_err(|_| Error::Invalid("address space lock poisoned"))?;
+        match threads.get(&me) {
+            Some(t) => Ok(t.clone()),
+            None => Err(Error::WrongThread { tracer: threads.keys().next().copied().unwrap_or(0), actual: me }),
         }
-        Ok(())
     }
 
     /// Have the stub execute one system call and return its raw result.
     fn remote_syscall(&self, nr: i64, args: [u64; 6]) -> Result<i64> {
-        self.check_thread()?;
-        let _guard = self.lock.lock().map_err(|_| Error::Invalid("address space lock poisoned"))?;
-        remote_call(self.pid, self.syscall_insn, nr, args, Some(&self.kicked))
+        let t = self.current()?;
+        remote_call(t.tid, self.syscall_insn, nr, args, Some(&t.kicked))
     }
 
     fn remote_ok(&self, nr: i64, args: [u64; 6], call: &'static str) -> Result<()> {
@@ -860,6 +910,76 @@ impl PtraceAddressSpace {
             return Err(Error::Invalid("range outside the application's address space"));
         }
         Ok(())
+    }
+
+    /// Have the calling Sentry thread's stub thread clone a new host thread, park it in the
+    /// pause loop and detach it. The new thread starts with a copy of the cloning thread's
+    /// FP/SIMD state.
+    fn clone_thread(&self) -> Result<i32> {
+        let t = self.current()?;
+        let flags = libc::CLONE_VM
+            | libc::CLONE_FS
+            | libc::CLONE_FILES
+            | libc::CLONE_SIGHAND
+            | libc::CLONE_THREAD
+            | libc::CLONE_SYSVSEM;
+        let mut regs = get_regs(t.tid)?;
+        regs.rax = libc::SYS_clone as u64;
+        regs.orig_rax = u64::MAX;
+        regs.rdi = flags as u64;
+        regs.rsi = 0;
+        regs.rdx = 0;
+        regs.r10 = 0;
+        regs.r8 = 0;
+        regs.rip = self.syscall_insn;
+        set_regs(t.tid, &regs)?;
+        let mut child = None;
+        loop {
+            resume(libc::PTRACE_CONT, t.tid)?;
+            let status = wait_stopped(t.tid)?;
+            if status >> 8 == (libc::SIGTRAP | (libc::PTRACE_EVENT_CLONE << 8)) {
+                let mut msg: libc::c_ulong = 0;
+                // SAFETY: GETEVENTMSG writes one unsigned long.
+                if unsafe { libc::ptrace(libc::PTRACE_GETEVENTMSG, t.tid, 0, &mut msg as *mut libc::c_ulong) } != 0 {
+                    return Err(Error::last_os("ptrace(GETEVENTMSG clone)"));
+                }
+                child = Some(msg as i32);
+                continue;
+            }
+            if status >> 16 == libc::PTRACE_EVENT_STOP {
+                continue;
+            }
+            if stopped_with(status, libc::SIGSTOP) {
+                t.kicked.store(true, Ordering::SeqCst);
+                continue;
+            }
+            if stopped_with(status, libc::SIGTRAP) {
+                break;
+            }
+            if libc::WIFSTOPPED(status) && get_siginfo(t.tid)?.si_code <= 0 {
+                continue;
+            }
+            return Err(Error::Stub { pid: t.tid, what: format!("remote clone stopped with {status:#x}") });
+        }
+        let rax = get_regs(t.tid)?.rax as i64;
+        let child = match child {
+            Some(c) if rax == i64::from(c) => c,
+            _ => return Err(Error::Stub { pid: t.tid, what: format!("remote clone returned {rax}") }),
+        };
+        // The new thread starts auto-attached to us, in a ptrace stop.
+        let status = wait_stopped(child)?;
+        if !libc::WIFSTOPPED(status) {
+            return Err(Error::Stub { pid: child, what: format!("new stub thread stopped with {status:#x}") });
+        }
+        let mut regs = get_regs(child)?;
+        regs.rip = self.pause_loop;
+        regs.orig_rax = u64::MAX;
+        set_regs(child, &regs)?;
+        // SAFETY: detaching our own stopped tracee; it resumes in the pause loop.
+        if unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) } != 0 {
+            return Err(Error::last_os("ptrace(DETACH thread)"));
+        }
+        Ok(child)
     }
 }
 
@@ -886,6 +1006,54 @@ impl AddressSpace for PtraceAddressSpace {
         self.remote_ok(libc::SYS_mprotect, [addr, len, prot as u64, 0, 0, 0], "mprotect(stub)")
     }
 
+    fn prepare_thread(&self) -> Result<ThreadSeed> {
+        let reuse = self.parked.lock().map_err(|_| Error::Invalid("parked list poisoned"))?.pop();
+        let tid = match reuse {
+            Some(tid) => tid,
+            None => self.clone_thread()?,
+        };
+        Ok(ThreadSeed(Box::new(ParkedThread { tid, parked: self.parked.clone(), used: false })))
+    }
+
+    fn adopt_thread(&self, seed: ThreadSeed) -> Result<()> {
+        let mut seed =
+            seed.0.downcast::<ParkedThread>().map_err(|_| Error::Invalid("not a seed of a ptrace address space"))?;
+        if !Arc::ptr_eq(&seed.parked, &self.parked) {
+            return Err(Error::Invalid("seed of another address space"));
+        }
+        pin_current_thread();
+        seed.used = true;
+        let tid = seed.tid;
+        // A failed adoption kills the thread (and with it the stub): the seed is spent.
+        adopt(tid)?;
+        let t = StubThread::new(tid)?;
+        self.threads.lock().map_err(|_| Error::Invalid("address space lock poisoned"))?.insert(gettid(), t);
+        Ok(())
+    }
+
+    fn release_thread(&self) {
+        let me = gettid();
+        let Some(t) = self.threads.lock().unwrap_or_else(|e| e.into_inner()).remove(&me) else {
+            return;
+        };
+        // Park the stub thread for reuse. Its registers are the exited application
+        // thread's; whoever adopts it sets its own.
+        let parked = get_regs(t.tid).and_then(|mut regs| {
+            regs.rip = self.pause_loop;
+            regs.orig_rax = u64::MAX;
+            set_regs(t.tid, &regs)?;
+            // SAFETY: detaching our own stopped tracee; it resumes in the pause loop.
+            if unsafe { libc::ptrace(libc::PTRACE_DETACH, t.tid, 0, 0) } != 0 {
+                return Err(Error::last_os("ptrace(DETACH release)"));
+            }
+            Ok(())
+        });
+        match parked {
+            Ok(()) => self.parked.lock().unwrap_or_else(|e| e.into_inner()).push(t.tid),
+            Err(e) => log::warn!("stub thread {}: cannot park it: {e}", t.tid),
+        }
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -900,7 +1068,7 @@ impl Drop for PtraceAddressSpace {
 /// A register set run in a stub's thread.
 pub struct PtraceContext {
     kicked: Arc<AtomicBool>,
-    /// The stub the context last ran in, for the interrupter.
+    /// The stub thread the context last ran in, for the interrupter.
     target: Arc<Mutex<Option<Arc<OwnedFd>>>>,
 }
 
@@ -908,39 +1076,39 @@ const NT_X86_XSTATE: usize = 0x202;
 const XSTATE_MAX: usize = 16384;
 
 impl PtraceContext {
-    fn space<'a>(&self, space: &'a dyn AddressSpace) -> Result<&'a PtraceAddressSpace> {
+    fn stub(&self, space: &dyn AddressSpace) -> Result<Arc<StubThread>> {
         let s =
             space.as_any().downcast_ref::<PtraceAddressSpace>().ok_or(Error::Invalid("not a ptrace address space"))?;
-        s.check_thread()?;
-        Ok(s)
+        s.current()
     }
 
-    fn take_kick(&self, s: &PtraceAddressSpace) -> bool {
-        self.kicked.swap(false, Ordering::SeqCst) | s.kicked.swap(false, Ordering::SeqCst)
+    fn take_kick(&self, t: &StubThread) -> bool {
+        self.kicked.swap(false, Ordering::SeqCst) | t.kicked.swap(false, Ordering::SeqCst)
     }
 }
 
 impl Context for PtraceContext {
     fn switch(&mut self, space: &dyn AddressSpace, regs: &mut PtRegs) -> Result<Event> {
-        let s = self.space(space)?;
+        let s = self.stub(space)?;
         {
             let mut t = self.target.lock().map_err(|_| Error::Invalid("context lock poisoned"))?;
             if !t.as_ref().is_some_and(|fd| Arc::ptr_eq(fd, &s.pidfd)) {
                 *t = Some(s.pidfd.clone());
             }
         }
+        let s = &*s;
         if self.take_kick(s) {
             return Ok(Event::Interrupted);
         }
         // No host syscall restart logic may apply to what we resume.
         regs.orig_rax = u64::MAX;
-        set_regs(s.pid, regs)?;
+        set_regs(s.tid, regs)?;
         loop {
-            resume(libc::PTRACE_SYSEMU, s.pid)?;
-            let status = wait_stopped(s.pid)?;
+            resume(libc::PTRACE_SYSEMU, s.tid)?;
+            let status = wait_stopped(s.tid)?;
             let sig = libc::WSTOPSIG(status);
             if sig == (libc::SIGTRAP | 0x80) {
-                *regs = get_regs(s.pid)?;
+                *regs = get_regs(s.tid)?;
                 return Ok(Event::Syscall);
             }
             if status >> 16 == libc::PTRACE_EVENT_STOP {
@@ -949,21 +1117,21 @@ impl Context for PtraceContext {
             }
             if sig == libc::SIGSTOP {
                 if self.take_kick(s) {
-                    *regs = get_regs(s.pid)?;
+                    *regs = get_regs(s.tid)?;
                     return Ok(Event::Interrupted);
                 }
                 // A stray stop (not ours): swallow it and go on.
                 continue;
             }
-            let info = get_siginfo(s.pid)?;
+            let info = get_siginfo(s.tid)?;
             if info.si_code <= 0 {
                 // Sent from outside the sandbox (kill/tgkill/sigqueue on the host, e.g. a
                 // terminal's SIGWINCH): the application did not cause it, and signals for
                 // the application come from the Sentry. Suppress it.
-                log::debug!("stub {}: suppressed host signal {sig} (si_code {})", s.pid, info.si_code);
+                log::debug!("stub {}: suppressed host signal {sig} (si_code {})", s.tid, info.si_code);
                 continue;
             }
-            *regs = get_regs(s.pid)?;
+            *regs = get_regs(s.tid)?;
             let addr = siginfo_addr(&info);
             if let Some(nr) = vsyscall_number(sig, &info) {
                 // The application called the legacy vsyscall page; the host refused to
@@ -987,18 +1155,24 @@ impl Context for PtraceContext {
     }
 
     fn fp_state(&mut self, space: &dyn AddressSpace) -> Result<Vec<u8>> {
-        get_xstate(self.space(space)?.pid)
+        get_xstate(self.stub(space)?.tid)
     }
 
     fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()> {
-        set_xstate(self.space(space)?.pid, state)
+        set_xstate(self.stub(space)?.tid, state)
     }
 
     fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration> {
         let s =
             space.as_any().downcast_ref::<PtraceAddressSpace>().ok_or(Error::Invalid("not a ptrace address space"))?;
-        // The scheduler CPU clock of the stub process: ((~pid) << 3) | CPUCLOCK_SCHED. (A
-        // per-thread clock of another process is refused by Linux.)
+        let t = s.current()?;
+        // Linux refuses a per-thread CPU clock of another process; the thread's schedstat
+        // (nanoseconds on CPU first) says the same. Without procfs, the process's clock.
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{}/task/{}/schedstat", s.pid, t.tid)) {
+            if let Some(ns) = text.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()) {
+                return Ok(std::time::Duration::from_nanos(ns));
+            }
+        }
         let clock = ((!s.pid) << 3) | 2;
         let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: `ts` is a valid out-pointer.

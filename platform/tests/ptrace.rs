@@ -259,3 +259,88 @@ fn vsyscall_calls_become_system_calls_for_the_sentry() {
     assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
     assert_eq!((regs.orig_rax, regs.rdi), (60, 4242));
 }
+
+#[test]
+fn threads_run_in_one_space_and_are_reused_after_release() {
+    use std::os::unix::fs::FileExt;
+    // mov qword [DATA], 0x77; mov eax, 39; syscall
+    let code = [0x48, 0xc7, 0x04, 0x25, 0, 0, 0, 0x20, 0x77, 0, 0, 0, 0xb8, 39, 0, 0, 0, 0x0f, 0x05];
+    let (f, p, space) = setup(&code);
+    space.map(DATA, 4096, 4096, PROT_READ | PROT_WRITE).unwrap();
+    let pid = stub_pid(&space);
+    let seed = space.prepare_thread().unwrap();
+    let (s2, p2) = (space.clone(), Arc::new(p));
+    let p3 = p2.clone();
+    let tid = std::thread::spawn(move || {
+        s2.adopt_thread(seed).unwrap();
+        let mut ctx = p3.new_context().unwrap();
+        let mut regs = start_regs();
+        assert_eq!(ctx.switch(&*s2, &mut regs).unwrap(), Event::Syscall);
+        assert_eq!(regs.orig_rax, 39);
+        // The new thread maps through its own stub thread.
+        s2.map(DATA + 4096, 4096, 4096, PROT_READ).unwrap();
+        let threads = s2.as_any().downcast_ref::<PtraceAddressSpace>().unwrap().stub_threads();
+        assert_eq!(threads.len(), 2);
+        let mine = *threads.iter().find(|&&t| t != pid).unwrap();
+        s2.release_thread();
+        mine
+    })
+    .join()
+    .unwrap();
+    let mut word = [0u8; 8];
+    f.read_exact_at(&mut word, 4096).unwrap();
+    assert_eq!(u64::from_le_bytes(word), 0x77, "the second thread wrote the shared memory");
+    assert!(std::path::Path::new(&format!("/proc/{pid}/task/{tid}")).exists(), "released thread is parked, alive");
+    // The stub survives its second tracer's exit, and the first thread still runs.
+    let mut ctx = p2.new_context().unwrap();
+    let mut regs = start_regs();
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Syscall);
+    // The parked thread is reused rather than a new one cloned.
+    let seed = space.prepare_thread().unwrap();
+    let s2 = space.clone();
+    let again = std::thread::spawn(move || {
+        s2.adopt_thread(seed).unwrap();
+        let threads = s2.as_any().downcast_ref::<PtraceAddressSpace>().unwrap().stub_threads();
+        s2.release_thread();
+        threads
+    })
+    .join()
+    .unwrap();
+    assert!(again.contains(&tid), "{again:?} reuses {tid}");
+    // An unused seed goes back to the parked list.
+    drop(space.prepare_thread().unwrap());
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().count();
+    assert_eq!(tasks, 2);
+}
+
+#[test]
+fn interrupting_one_thread_leaves_the_other_running() {
+    // jmp $
+    let (_f, p, space) = setup(&[0xeb, 0xfe]);
+    let p = Arc::new(p);
+    let seed = space.prepare_thread().unwrap();
+    let (s2, p2) = (space.clone(), p.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        s2.adopt_thread(seed).unwrap();
+        let mut ctx = p2.new_context().unwrap();
+        tx.send(ctx.interrupter()).unwrap();
+        let mut regs = start_regs();
+        let e = ctx.switch(&*s2, &mut regs).unwrap();
+        s2.release_thread();
+        e
+    });
+    let kick_worker = rx.recv().unwrap();
+    let mut ctx = p.new_context().unwrap();
+    let kick_main = ctx.interrupter();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        kick_worker.interrupt();
+        std::thread::sleep(Duration::from_millis(100));
+        kick_main.interrupt();
+    });
+    let mut regs = start_regs();
+    assert_eq!(ctx.switch(&*space, &mut regs).unwrap(), Event::Interrupted);
+    assert_eq!(worker.join().unwrap(), Event::Interrupted);
+    t.join().unwrap();
+}
