@@ -6,6 +6,7 @@
 //! every page handed out reads as zeros. This is the one module of the crate that touches
 //! raw memory; everything else goes through `read`/`write`/`zero`.
 
+use std::sync::atomic::AtomicU32;
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
@@ -165,6 +166,25 @@ impl MemoryFile {
         self.check(off, len as usize)?;
         self.fill_zero(off, len);
         Ok(())
+    }
+
+    /// Run `f` on the aligned 32-bit word at `off` as an atomic, so that read-modify-write
+    /// operations (futex word updates) are atomic against application threads writing
+    /// the same memory on other CPUs.
+    pub fn with_atomic_u32<R>(&self, off: u64, f: impl FnOnce(&AtomicU32) -> R) -> KResult<R> {
+        self.check(off, 4)?;
+        if !off.is_multiple_of(4) {
+            return Err(errno!(EINVAL, "unaligned atomic word"));
+        }
+        Ok(f(self.atomic_at(off)))
+    }
+
+    fn atomic_at(&self, off: u64) -> &AtomicU32 {
+        // SAFETY: `off` is 4-byte aligned and inside our shared mapping (checked by the
+        // caller), which lives as long as `self`; AtomicU32 has the layout of u32 and
+        // every bit pattern is valid. Other writers (application threads) use the same
+        // memory only through atomic-capable CPU accesses.
+        unsafe { &*((self.base + off as usize) as *const AtomicU32) }
     }
 
     /// Copy one page's contents to another page.

@@ -9,6 +9,7 @@
 //! the manager infers it: a fault on a page already mapped with everything the VMA and
 //! copy-on-write state allow is either a copy-on-write break or a real SIGSEGV.
 
+use std::sync::atomic::AtomicU32;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -482,6 +483,39 @@ impl MemoryManager {
         let len = usize::try_from(len).map_err(|_| errno!(EFAULT))?;
         let mf = self.mf.clone();
         self.for_each_chunk(addr, len, true, |off, _, n| mf.zero(off, n as u64))
+    }
+
+    /// Run `f` atomically on the aligned 32-bit word at `addr` (EFAULT when not mapped
+    /// readable, or writable if `write`; EINVAL when unaligned). Writes break
+    /// copy-on-write first, like any kernel write.
+    pub fn with_atomic_u32<R>(&self, addr: u64, write: bool, f: impl FnOnce(&AtomicU32) -> R) -> KResult<R> {
+        if !addr.is_multiple_of(4) {
+            return_errno!(EINVAL);
+        }
+        if addr.checked_add(4).is_none_or(|e| e > self.max_addr) {
+            return_errno!(EFAULT);
+        }
+        let mut st = self.lock();
+        let page = page_down(addr);
+        let off = self.translate(&mut st, page, write)?;
+        // The lock is held so that the page cannot be unmapped or replaced meanwhile.
+        let r = self.mf.with_atomic_u32(off + (addr - page), f);
+        drop(st);
+        r
+    }
+
+    /// Where a process-shared futex at `addr` lives: the memory-file offset of the word
+    /// for a shared mapping (the same in every process mapping it), `None` for a private
+    /// one (whose futexes are private to this address space, as Linux keys them by mm).
+    pub fn shared_futex_offset(&self, addr: u64) -> KResult<Option<u64>> {
+        let mut st = self.lock();
+        let page = page_down(addr);
+        let vma = st.vmas.find(page).cloned().ok_or(errno!(EFAULT))?;
+        if !vma.shared {
+            return Ok(None);
+        }
+        let off = self.translate(&mut st, page, false)?;
+        Ok(Some(off + (addr - page)))
     }
 
     /// Read a plain-old-data value.

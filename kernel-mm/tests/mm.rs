@@ -496,3 +496,29 @@ fn an_unused_fork_snapshot_gives_its_references_back() {
     mm.copy_out(a, b"y").unwrap();
     assert_eq!(mf.allocated_pages(), before);
 }
+
+#[test]
+fn atomic_words_and_futex_keys() {
+    use std::sync::atomic::Ordering;
+    let (mf, _space, mm) = setup();
+    let a = anon(&mm, P, PROT_READ | PROT_WRITE);
+    mm.write_val(a + 8, &5u32).unwrap();
+    let old = mm.with_atomic_u32(a + 8, true, |w| w.fetch_add(3, Ordering::SeqCst)).unwrap();
+    assert_eq!(old, 5);
+    assert_eq!(mm.read_val::<u32>(a + 8).unwrap(), 8);
+    assert_eq!(mm.with_atomic_u32(a + 9, true, |_| ()).unwrap_err().errno, Errno::EINVAL);
+    assert_eq!(mm.with_atomic_u32(a + P, false, |_| ()).unwrap_err().errno, Errno::EFAULT);
+    let ro = anon(&mm, P, PROT_READ);
+    assert!(mm.with_atomic_u32(ro, false, |w| w.load(Ordering::SeqCst)).is_ok());
+    assert_eq!(mm.with_atomic_u32(ro, true, |_| ()).unwrap_err().errno, Errno::EFAULT);
+    // Private mappings key futexes by address space; shared ones by memory-file offset,
+    // which a forked child shares.
+    assert_eq!(mm.shared_futex_offset(a).unwrap(), None);
+    let sh = mm.mmap(MmapArgs::anon(0, P, PROT_READ | PROT_WRITE, MAP_SHARED)).unwrap();
+    let key = mm.shared_futex_offset(sh + 12).unwrap().expect("shared mapping");
+    let snap = mm.fork_snapshot().unwrap();
+    let child = MemoryManager::from_snapshot(mf.clone(), Arc::new(FakeSpace::default()), 0x10000, MAX, snap);
+    assert_eq!(child.shared_futex_offset(sh + 12).unwrap(), Some(key));
+    child.with_atomic_u32(sh + 12, true, |w| w.store(77, Ordering::SeqCst)).unwrap();
+    assert_eq!(mm.read_val::<u32>(sh + 12).unwrap(), 77);
+}
