@@ -9,9 +9,11 @@
 
 pub mod frame;
 pub mod info;
+pub mod queue;
 
 pub use frame::{restore_regs, FrameLayout, SigContext, UContext, FRAME_HEAD_SIZE};
 pub use info::Siginfo;
+pub use queue::{Enqueued, SigQueue};
 
 /// The signal's bit in a 64-bit set (signals 1..=64).
 pub const fn bit(sig: u32) -> u64 {
