@@ -382,13 +382,20 @@ pub mod clone {
     pub const CLONE_FS: u64 = 0x200;
     pub const CLONE_FILES: u64 = 0x400;
     pub const CLONE_SIGHAND: u64 = 0x800;
+    pub const CLONE_PIDFD: u64 = 0x1000;
+    pub const CLONE_PTRACE: u64 = 0x2000;
     pub const CLONE_VFORK: u64 = 0x4000;
     pub const CLONE_PARENT: u64 = 0x8000;
     pub const CLONE_THREAD: u64 = 0x10000;
+    pub const CLONE_NEWNS: u64 = 0x20000;
+    pub const CLONE_SYSVSEM: u64 = 0x40000;
     pub const CLONE_SETTLS: u64 = 0x80000;
     pub const CLONE_PARENT_SETTID: u64 = 0x100000;
     pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+    pub const CLONE_DETACHED: u64 = 0x0040_0000;
+    pub const CLONE_UNTRACED: u64 = 0x0080_0000;
     pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+    pub const CLONE_IO: u64 = 0x8000_0000;
 }
 
 /// wait4(2)/waitid(2) options.
@@ -407,8 +414,22 @@ pub mod wait {
 pub mod futex {
     pub const FUTEX_WAIT: u32 = 0;
     pub const FUTEX_WAKE: u32 = 1;
+    pub const FUTEX_FD: u32 = 2;
+    pub const FUTEX_REQUEUE: u32 = 3;
+    pub const FUTEX_CMP_REQUEUE: u32 = 4;
+    pub const FUTEX_WAKE_OP: u32 = 5;
+    pub const FUTEX_LOCK_PI: u32 = 6;
+    pub const FUTEX_UNLOCK_PI: u32 = 7;
+    pub const FUTEX_TRYLOCK_PI: u32 = 8;
     pub const FUTEX_WAIT_BITSET: u32 = 9;
     pub const FUTEX_WAKE_BITSET: u32 = 10;
+    pub const FUTEX_WAIT_REQUEUE_PI: u32 = 11;
+    pub const FUTEX_CMP_REQUEUE_PI: u32 = 12;
+    pub const FUTEX_LOCK_PI2: u32 = 13;
+    pub const FUTEX_BITSET_MATCH_ANY: u32 = 0xffff_ffff;
+    pub const FUTEX_WAITERS: u32 = 0x8000_0000;
+    pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+    pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
     pub const FUTEX_PRIVATE_FLAG: u32 = 128;
     pub const FUTEX_CLOCK_REALTIME: u32 = 256;
 }

@@ -6,9 +6,9 @@
 //! every page handed out reads as zeros. This is the one module of the crate that touches
 //! raw memory; everything else goes through `read`/`write`/`zero`.
 
-use std::sync::atomic::AtomicU32;
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::AtomicU32;
 use std::sync::Mutex;
 
 use kernel_abi::{errno, KResult, PAGE_SIZE};

@@ -9,8 +9,8 @@
 //! the manager infers it: a fault on a page already mapped with everything the VMA and
 //! copy-on-write state allow is either a copy-on-write break or a real SIGSEGV.
 
-use std::sync::atomic::AtomicU32;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kernel_abi::flags::mman::*;

@@ -54,19 +54,36 @@ impl Inbox {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Post a signal: queue it, wake a waiting task, kick a running one out of its stub.
+    /// Post a signal for this thread: queue it, wake the thread if it waits, kick it out
+    /// of its stub if it runs.
     pub fn post(&self, info: Siginfo) {
+        /// More instances than any RLIMIT_SIGPENDING the sandbox grants are dropped here.
+        const MAX_QUEUED: usize = 1 << 16;
         let sig = info.signo as u32;
         if !(1..=64).contains(&sig) {
             return;
         }
         {
             let mut s = self.lock();
-            if s.pending & bit(sig) == 0 {
-                s.pending |= bit(sig);
+            s.pending |= bit(sig);
+            if s.infos.len() < MAX_QUEUED {
                 s.infos.push(info);
             }
         }
+        self.alert();
+    }
+
+    /// Tell the thread that a signal for its process (queued there) may be its to take:
+    /// wake or kick it like [`Inbox::post`], without queueing anything here.
+    pub(crate) fn notify(&self, sig: u32) {
+        if !(1..=64).contains(&sig) {
+            return;
+        }
+        self.lock().pending |= bit(sig);
+        self.alert();
+    }
+
+    fn alert(&self) {
         self.wake.notify_all();
         if let Some(e) = &self.event {
             e.signal();

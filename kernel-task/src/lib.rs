@@ -13,6 +13,7 @@
 
 #![deny(unsafe_code)]
 
+mod futex;
 mod inbox;
 pub mod loader;
 mod process;
@@ -25,6 +26,7 @@ mod sys_poll;
 mod sys_time;
 pub mod syscalls;
 mod task;
+mod thread;
 
 pub use inbox::Inbox;
 pub use syscalls::Support;

@@ -1,7 +1,7 @@
-//! Processes: the PID namespace of the sandbox (the first program is PID 1), parent and
-//! child links, zombies, and fork/vfork, wait4 and waitid. Each process has one task
-//! (threads come later) run by its own Sentry thread, which also traces its stub: a
-//! child's address space is therefore made on the child's thread.
+//! Processes: the PID namespace of the sandbox (the first program is PID 1; threads take
+//! ids from the same space), parent and child links, zombies, and fork/vfork, wait4 and
+//! waitid. Every task (thread) runs on its own Sentry thread, which also traces its stub
+//! thread: a child process's address space is therefore made on the child's thread.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
@@ -9,12 +9,14 @@ use std::sync::{Arc, Condvar, Mutex};
 use kernel_abi::flags::clone::*;
 use kernel_abi::flags::signal::*;
 use kernel_abi::flags::wait::*;
-use kernel_abi::{errno, return_errno, KResult, KernelSigaction, PtRegs, Rlimit, StackT};
-use kernel_fs::{Dentry, FdTable};
+use kernel_abi::{errno, return_errno, KResult, PtRegs, StackT};
+use kernel_fs::FdTable;
 use kernel_mm::{ForkSnapshot, MemoryManager};
-use kernel_signal::{bit, Siginfo};
+use kernel_signal::{bit, SigQueue, Siginfo};
+use std::sync::atomic::AtomicU64;
 
-use crate::task::{Creds, ExitStatus, HostRandom, Kernel, Task};
+use crate::task::{Creds, ExitStatus, FsInfo, HostRandom, Kernel, Task};
+use crate::thread::{Member, ThreadGroup};
 use crate::Inbox;
 
 /// Highest PID handed out (Linux's default pid_max).
@@ -29,7 +31,7 @@ struct Proc {
     /// The process has called execve since fork (setpgid on it is then EACCES).
     execed: bool,
     /// `None` while the PID is reserved for a child being created.
-    inbox: Option<Arc<Inbox>>,
+    inbox: Option<Arc<ThreadGroup>>,
     /// Set once the process has exited and until its parent reaps it.
     zombie: Option<ExitStatus>,
 }
@@ -38,6 +40,8 @@ struct Proc {
 #[derive(Default)]
 pub(crate) struct ProcTable {
     procs: HashMap<i32, Proc>,
+    /// Ids of threads other than group leaders, with their thread group's id.
+    threads: HashMap<i32, i32>,
     last: i32,
 }
 
@@ -46,9 +50,8 @@ impl Kernel {
         self.procs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Enter a live process.
     /// Enter a live process in the parent's group and session (init: its own).
-    pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<Inbox>) {
+    pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<ThreadGroup>) {
         let mut t = self.procs();
         let (pgid, sid) = t.procs.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
         t.procs.insert(pid, Proc { ppid, pgid, sid, execed: false, inbox: Some(inbox), zombie: None });
@@ -131,27 +134,61 @@ impl Kernel {
             .collect()
     }
 
-    /// A free PID (EAGAIN when the namespace is full or `limit` processes exist).
-    fn alloc_pid(&self, limit: u64) -> KResult<i32> {
-        let mut t = self.procs();
-        if t.procs.len() as u64 >= limit {
+    /// A free id, neither a process's nor a thread's (EAGAIN when the namespace is full
+    /// or `limit` tasks exist).
+    fn alloc_id(t: &mut ProcTable, limit: u64) -> KResult<i32> {
+        if (t.procs.len() + t.threads.len()) as u64 >= limit {
             return_errno!(EAGAIN, "RLIMIT_NPROC");
         }
         for _ in 0..PID_MAX {
             t.last = if t.last >= PID_MAX { 2 } else { t.last.max(1) + 1 };
-            let pid = t.last;
-            if let std::collections::hash_map::Entry::Vacant(e) = t.procs.entry(pid) {
-                // Reserved until the child registers.
-                e.insert(Proc { ppid: 0, pgid: 0, sid: 0, execed: false, inbox: None, zombie: None });
-                return Ok(pid);
+            let id = t.last;
+            if !t.procs.contains_key(&id) && !t.threads.contains_key(&id) {
+                return Ok(id);
             }
         }
         return_errno!(EAGAIN, "no free pid")
     }
 
+    /// A PID for a new process, reserved until the child registers.
+    fn alloc_pid(&self, limit: u64) -> KResult<i32> {
+        let mut t = self.procs();
+        let pid = Self::alloc_id(&mut t, limit)?;
+        t.procs.insert(pid, Proc { ppid: 0, pgid: 0, sid: 0, execed: false, inbox: None, zombie: None });
+        Ok(pid)
+    }
+
     /// Give back a PID whose process never started.
     fn release_pid(&self, pid: i32) {
         self.procs().procs.remove(&pid);
+    }
+
+    /// An id for a new thread of process `tgid`.
+    pub(crate) fn alloc_tid(&self, tgid: i32, limit: u64) -> KResult<i32> {
+        let mut t = self.procs();
+        let tid = Self::alloc_id(&mut t, limit)?;
+        t.threads.insert(tid, tgid);
+        Ok(tid)
+    }
+
+    /// A thread (not a group leader) is gone.
+    pub(crate) fn release_tid(&self, tid: i32) {
+        self.procs().threads.remove(&tid);
+    }
+
+    /// The live thread group of thread or process `tid`.
+    pub(crate) fn group_of_thread(&self, tid: i32) -> Option<Arc<ThreadGroup>> {
+        let t = self.procs();
+        let tgid = t.threads.get(&tid).copied().unwrap_or(tid);
+        match t.procs.get(&tgid) {
+            Some(Proc { inbox: Some(g), zombie: None, .. }) => Some(g.clone()),
+            _ => None,
+        }
+    }
+
+    /// The parent of process `pid` (0 for the sandbox's init).
+    pub(crate) fn ppid_of(&self, pid: i32) -> i32 {
+        self.procs().procs.get(&pid).map_or(0, |p| p.ppid)
     }
 
     /// A process ended: it becomes a zombie for its parent, its children go to init, and
@@ -173,19 +210,25 @@ impl Kernel {
             };
             t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
         };
-        if let Some(inbox) = parent_inbox {
-            inbox.post(chld_info(pid, status));
+        if let Some(group) = parent_inbox {
+            let _ = group.post(chld_info(pid, status));
+            // Every thread of the parent may be waiting for children.
+            group.wake_all();
         }
     }
 
     /// Post a signal to process `pid` (ESRCH if there is none alive).
     pub(crate) fn signal_process(&self, pid: i32, info: Siginfo) -> KResult<()> {
-        let inbox = match self.procs().procs.get(&pid) {
+        let group = match self.procs().procs.get(&pid) {
             Some(Proc { inbox: Some(i), zombie: None, .. }) => i.clone(),
             _ => return_errno!(ESRCH),
         };
-        inbox.post(info);
-        Ok(())
+        group.post(info)
+    }
+
+    /// A signal from the host (runsc forwarding SIGINT, SIGTERM...) to process `pid`.
+    pub fn host_signal(&self, pid: i32, sig: u32) {
+        let _ = self.signal_process(pid, Siginfo::from_process(sig, 0, 0, 0));
     }
 
     /// Live processes other than `except`.
@@ -265,23 +308,20 @@ fn wait_status(s: ExitStatus) -> i32 {
 struct Seed {
     kernel: Arc<Kernel>,
     pid: i32,
-    ppid: i32,
     regs: PtRegs,
     fp: Vec<u8>,
     snap: ForkSnapshot,
     fds: FdTable,
-    cwd: Arc<Dentry>,
-    umask: u32,
+    fs: FsInfo,
     creds: Creds,
-    rlimits: [Rlimit; 16],
-    sigactions: [KernelSigaction; 64],
     sigmask: u64,
     altstack: StackT,
     affinity: Option<Vec<u8>>,
     set_tid: Option<u64>,
     clear_tid: u64,
-    inbox: Arc<Inbox>,
+    group: Arc<ThreadGroup>,
     vfork: Option<Arc<VforkDone>>,
+    name: [u8; 16],
 }
 
 /// The parent of a vfork waits on this until the child execs or exits.
@@ -321,14 +361,16 @@ impl Task {
             return_errno!(ENOSYS);
         }
         if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
-            self.kernel
-                .log_once(Some(kernel_abi::nr::CLONE), "CLONE_VM without CLONE_VFORK (threads) is not supported yet");
+            self.kernel.log_once(
+                Some(kernel_abi::nr::CLONE),
+                "CLONE_VM without CLONE_VFORK or CLONE_THREAD (a process sharing memory) is not supported",
+            );
             return_errno!(ENOSYS);
         }
         if flags & CSIGNAL != u64::from(SIGCHLD) && flags & CSIGNAL != 0 {
             self.kernel.log_once(Some(kernel_abi::nr::CLONE), "exit signals other than SIGCHLD are sent as SIGCHLD");
         }
-        let nproc = self.rlimits[kernel_abi::flags::rlimit::RLIMIT_NPROC as usize].rlim_cur;
+        let nproc = self.rlimit(kernel_abi::flags::rlimit::RLIMIT_NPROC);
         let pid = self.kernel.alloc_pid(nproc)?;
         let prepared = (|| -> KResult<(ForkSnapshot, Vec<u8>)> {
             let space = self.mm.address_space().clone();
@@ -352,29 +394,26 @@ impl Task {
         if flags & CLONE_SETTLS != 0 {
             regs.fs_base = tls;
         }
-        let inbox = Arc::new(Inbox::default());
-        self.kernel.register(pid, self.tid, inbox.clone());
+        let group = ThreadGroup::new(pid, *self.tg.actions(), *self.tg.limits());
+        self.kernel.register(pid, self.tgid, group.clone());
         let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
         let seed = Seed {
             kernel: self.kernel.clone(),
             pid,
-            ppid: self.tid,
             regs,
             fp,
             snap,
-            fds: self.fds.clone(),
-            cwd: self.cwd.clone(),
-            umask: self.umask,
+            fds: self.fds().clone(),
+            fs: self.fs_info().clone(),
             creds: self.creds.clone(),
-            rlimits: self.rlimits,
-            sigactions: self.sigactions,
             sigmask: self.sigmask,
             altstack: self.altstack,
             affinity: self.affinity.clone(),
             set_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
             clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
-            inbox,
+            group,
             vfork: vfork.clone(),
+            name: self.name,
         };
         let spawned = std::thread::Builder::new().name(format!("task-{pid}")).spawn(move || run_child(seed));
         if let Err(e) = spawned {
@@ -447,13 +486,13 @@ impl Task {
 
     fn wait_child(&mut self, which: i32, nohang: bool, keep: bool) -> KResult<Option<(i32, ExitStatus)>> {
         loop {
-            if let Some(found) = self.kernel.reap(self.tid, which, keep)? {
+            if let Some(found) = self.kernel.reap(self.tgid, which, keep)? {
                 return Ok(Some(found));
             }
             if nohang {
                 return Ok(None);
             }
-            if self.pending & !self.sigmask != 0 {
+            if self.signal_pending() {
                 return_errno!(ERESTARTSYS);
             }
             // SIGCHLD (even ignored) wakes the wait; so does a signal to deliver.
@@ -467,21 +506,19 @@ fn run_child(seed: Seed) {
     let kernel = seed.kernel.clone();
     let pid = seed.pid;
     let vfork = seed.vfork.clone();
-    let status = match build_child(seed) {
+    match build_child(seed) {
         Ok(mut task) => {
             let status = task.run();
-            task.release_vfork();
-            status
+            task.exit_thread(status);
         }
         Err(e) => {
             log::error!("process {pid}: fork failed in the child: {e}");
             if let Some(v) = &vfork {
                 v.release();
             }
-            ExitStatus::Signal(SIGKILL as i32)
+            kernel.exit_process(pid, ExitStatus::Signal(SIGKILL as i32));
         }
-    };
-    kernel.exit_process(pid, status);
+    }
 }
 
 fn build_child(s: Seed) -> KResult<Task> {
@@ -502,35 +539,36 @@ fn build_child(s: Seed) -> KResult<Task> {
     if let Some(addr) = s.set_tid {
         mm.write_val(addr, &s.pid)?;
     }
-    s.inbox.set_interrupter(ctx.interrupter());
+    let inbox = Arc::new(Inbox::default());
+    inbox.set_interrupter(ctx.interrupter());
+    let mask_seen = Arc::new(AtomicU64::new(s.sigmask));
+    s.group.add_member(Member { tid: s.pid, inbox: inbox.clone(), mask: mask_seen.clone() });
     Ok(Task {
         kernel: s.kernel.clone(),
         tid: s.pid,
-        ppid: s.ppid,
+        tgid: s.pid,
+        tg: s.group,
         mm,
         ctx,
         regs: s.regs,
-        fds: s.fds,
-        cwd: s.cwd,
-        umask: s.umask,
+        fds: Arc::new(Mutex::new(s.fds)),
+        fs: Arc::new(Mutex::new(s.fs)),
         creds: s.creds,
-        rlimits: s.rlimits,
-        sigactions: s.sigactions,
         sigmask: s.sigmask,
-        pending: 0,
+        mask_seen,
+        pending: SigQueue::default(),
         saved_mask: None,
         syscall_restart: None,
         restart_block: None,
-        pending_info: Box::new([kernel_abi::Zeroable::zeroed(); NSIG as usize]),
         altstack: s.altstack,
         clear_child_tid: s.clear_tid,
         robust_list: (0, 0),
         affinity: s.affinity,
         exit: None,
         rng: HostRandom,
-        inbox: s.inbox,
-        itimer: Default::default(),
+        inbox,
         vfork: s.vfork,
+        name: s.name,
     })
 }
 

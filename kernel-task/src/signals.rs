@@ -1,5 +1,5 @@
-//! Signal delivery to a task: pending signals, default actions, handler frames, and
-//! rt_sigreturn. (Single-threaded tasks: every signal is directed at the one thread.)
+//! Signal delivery to a thread: its own pending signals and its process's, default
+//! actions, handler frames, and rt_sigreturn.
 
 use kernel_abi::flags::signal::*;
 use kernel_abi::{errno, return_errno, KResult, KernelSigaction, StackT};
@@ -20,10 +20,14 @@ pub(crate) enum RestartBlock {
     },
     /// A futex wait with a timeout.
     FutexWait {
+        /// The futex's queue.
+        key: crate::futex::Key,
         /// The futex word.
         uaddr: u64,
         /// The expected value.
         val: u32,
+        /// The waiter's bitset.
+        bitset: u32,
         /// When the wait ends.
         deadline: std::time::Instant,
     },
@@ -37,28 +41,18 @@ impl Task {
     /// blocked (a blocked signal stays pending, visible to sigpending and sigwait, and
     /// is discarded only when delivered).
     fn ignored(&self, sig: u32) -> bool {
-        self.sigmask & bit(sig) == 0 && self.disposition_ignores(sig)
+        self.sigmask & bit(sig) == 0 && self.tg.ignores(sig)
     }
 
-    fn disposition_ignores(&self, sig: u32) -> bool {
-        let act = self.sigactions[(sig - 1) as usize].handler;
-        sig != SIGKILL
-            && sig != SIGSTOP
-            && (act == SIG_IGN || (act == SIG_DFL && default_action(sig) == DefaultAction::Ignore))
-    }
-
-    /// Queue `info` for the task (a standard signal already pending is not queued twice).
-    /// It is delivered on the way back to the application, after the current system call
-    /// has its result.
+    /// Queue `info` for this thread. It is delivered on the way back to the application,
+    /// after the current system call has its result.
     pub(crate) fn send_signal(&mut self, info: Siginfo) {
         let sig = info.signo as u32;
         if !(1..=NSIG).contains(&sig) || self.ignored(sig) {
             return;
         }
-        if self.pending & bit(sig) == 0 {
-            self.pending |= bit(sig);
-            self.pending_info[(sig - 1) as usize] = info;
-        }
+        let limit = self.rlimit(kernel_abi::flags::rlimit::RLIMIT_SIGPENDING).min(1 << 16) as usize;
+        self.pending.enqueue(info, limit);
     }
 
     /// A synchronous signal caused by the task's own instruction (a fault, a trap). If it
@@ -67,12 +61,16 @@ impl Task {
     pub(crate) fn force_signal(&mut self, info: Siginfo) {
         let sig = info.signo as u32;
         let idx = (sig - 1) as usize;
-        if self.sigmask & bit(sig) != 0 || self.sigactions[idx].handler == SIG_IGN {
-            self.sigmask &= !bit(sig);
-            self.sigactions[idx].handler = SIG_DFL;
+        {
+            let mut acts = self.tg.actions();
+            if self.sigmask & bit(sig) != 0 || acts[idx].handler == SIG_IGN {
+                self.sigmask &= !bit(sig);
+                acts[idx].handler = SIG_DFL;
+            }
         }
-        self.pending |= bit(sig);
-        self.pending_info[idx] = info;
+        // A fault must be delivered even if the same signal is already pending.
+        self.pending.discard(bit(sig));
+        self.pending.enqueue(info, usize::MAX);
     }
 
     /// Move signals posted to the inbox into the pending set.
@@ -82,14 +80,27 @@ impl Task {
         }
     }
 
+    /// Whether a wait must end: a signal this thread will take is pending (its own or its
+    /// process's), or the thread must exit.
+    pub(crate) fn signal_pending(&self) -> bool {
+        (self.pending.bits() | self.tg.shared_pending()) & !self.sigmask != 0 || self.tg.must_exit(self.tid).is_some()
+    }
+
     /// Signals whose arrival ends an interruptible wait: not blocked, not ignored.
+    /// (It also publishes the thread's mask, which every wait starts by computing.)
     pub(crate) fn wait_ignores(&self) -> u64 {
+        self.mask_seen.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
         let mut ignore = self.sigmask;
+        let acts = self.tg.actions();
         for sig in 1..=NSIG {
-            let dfl = self.sigactions[(sig - 1) as usize].handler == SIG_DFL;
+            let act = acts[(sig - 1) as usize].handler;
+            let dfl = act == SIG_DFL;
             // Stops and continues are not implemented: they do not interrupt either.
             let no_effect = dfl && matches!(default_action(sig), DefaultAction::Stop | DefaultAction::Continue);
-            if self.disposition_ignores(sig) || no_effect {
+            let ignored = sig != SIGKILL
+                && sig != SIGSTOP
+                && (act == SIG_IGN || (dfl && default_action(sig) == DefaultAction::Ignore));
+            if ignored || no_effect {
                 ignore |= bit(sig);
             }
         }
@@ -101,7 +112,7 @@ impl Task {
     /// ignores or blocks do not end the sleep.
     pub(crate) fn sleep_until(&mut self, deadline: Option<std::time::Instant>) -> KResult<()> {
         loop {
-            if self.pending & !self.sigmask != 0 {
+            if self.signal_pending() {
                 return_errno!(EINTR);
             }
             let ignore = self.wait_ignores();
@@ -118,7 +129,7 @@ impl Task {
     pub(crate) fn wait_host_io(&mut self, fd: std::os::fd::RawFd, write: bool, nonblock: bool) -> KResult<()> {
         use kernel_fs::hostfd::{wait_ready, Readiness};
         loop {
-            if self.pending & !self.sigmask != 0 {
+            if self.signal_pending() {
                 return_errno!(ERESTARTSYS);
             }
             match wait_ready(fd, write, self.inbox.event(), !nonblock) {
@@ -158,7 +169,7 @@ impl Task {
                 f.remove_waiter(id);
                 return r;
             }
-            if self.pending & !self.sigmask != 0 {
+            if self.signal_pending() {
                 f.remove_waiter(id);
                 return_errno!(ERESTARTSYS);
             }
@@ -169,15 +180,15 @@ impl Task {
         }
     }
 
-    /// Take the lowest pending signal in `set` (without delivering it).
+    /// Take a pending signal in `set` (without delivering it): the thread's own first,
+    /// then its process's, lowest number first in each, as Linux.
     pub(crate) fn dequeue(&mut self, set: u64) -> Option<Siginfo> {
-        let ready = self.pending & set;
-        if ready == 0 {
-            return None;
+        // Synchronous signals (faults) go first.
+        const SYNCHRONOUS: u64 = bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGTRAP) | bit(SIGFPE) | bit(SIGSYS);
+        if let Some(i) = self.pending.dequeue(set & SYNCHRONOUS) {
+            return Some(i);
         }
-        let sig = ready.trailing_zeros() + 1;
-        self.pending &= !bit(sig);
-        Some(self.pending_info[(sig - 1) as usize])
+        self.pending.dequeue(set).or_else(|| self.tg.dequeue_shared(set))
     }
 
     /// Wait for a signal in `set` (sigtimedwait): `Ok(Some(info))` when one is pending or
@@ -187,7 +198,7 @@ impl Task {
             if let Some(info) = self.dequeue(set) {
                 return Ok(Some(info));
             }
-            if self.pending & !self.sigmask != 0 {
+            if self.signal_pending() {
                 return_errno!(EINTR);
             }
             // Signals in `set` end the wait even though blocked or ignored.
@@ -199,23 +210,18 @@ impl Task {
         }
     }
 
-    /// Signals the task sent itself that wait while blocked.
+    /// Signals pending for the thread or its process while blocked (sigpending).
     pub(crate) fn blocked_pending(&self) -> u64 {
-        self.pending & self.sigmask
+        (self.pending.bits() | self.tg.shared_pending()) & self.sigmask
     }
 
     /// Deliver every pending, unblocked signal, lowest number first: run its default
     /// action or push a handler frame (frames nest, the last pushed runs first).
     pub(crate) fn deliver_signals(&mut self) {
         while self.exit.is_none() {
-            let ready = self.pending & !self.sigmask;
-            if ready == 0 {
-                break;
-            }
-            let sig = ready.trailing_zeros() + 1;
-            self.pending &= !bit(sig);
-            let info = self.pending_info[(sig - 1) as usize];
-            let act = self.sigactions[(sig - 1) as usize];
+            let Some(info) = self.dequeue(!self.sigmask) else { break };
+            let sig = info.signo as u32;
+            let act = self.tg.actions()[(sig - 1) as usize];
             match act.handler {
                 SIG_IGN => {}
                 SIG_DFL => self.default_action(sig, &info),
@@ -269,7 +275,7 @@ impl Task {
                     eprintln!("--- {} {{si_code={}, si_addr={:#x}}} ---", name(sig), info.code, info.addr());
                     eprintln!("+++ killed by {} +++", name(sig));
                 }
-                self.exit = Some(ExitStatus::Signal(sig as i32));
+                self.exit = Some(self.tg.start_exit(ExitStatus::Signal(sig as i32)));
             }
         }
     }
@@ -281,7 +287,7 @@ impl Task {
         match self.push_frame(sig, info, act) {
             Ok(()) => {
                 if act.flags & SA_RESETHAND != 0 {
-                    self.sigactions[(sig - 1) as usize].handler = SIG_DFL;
+                    self.tg.actions()[(sig - 1) as usize].handler = SIG_DFL;
                 }
             }
             Err(e) => {
@@ -289,7 +295,7 @@ impl Task {
                 // Linux's force_sigsegv: a SIGSEGV handler (on its alternate stack) may
                 // still run, unless it is the SIGSEGV frame that failed.
                 if sig == SIGSEGV {
-                    self.sigactions[(SIGSEGV - 1) as usize].handler = SIG_DFL;
+                    self.tg.actions()[(SIGSEGV - 1) as usize].handler = SIG_DFL;
                 }
                 self.force_signal(Siginfo::fault(SIGSEGV, kernel_signal::info::SI_KERNEL, 0));
             }

@@ -66,11 +66,11 @@ impl Task {
     }
 
     pub(crate) fn file(&self, fd: u64) -> KResult<Arc<File>> {
-        self.fds.get(fd as i32)
+        self.fds().get(fd as i32)
     }
 
     fn nofile(&self) -> u64 {
-        self.rlimits[RLIMIT_NOFILE as usize].rlim_cur
+        self.rlimit(RLIMIT_NOFILE)
     }
 
     pub(crate) fn read_path(&self, addr: u64) -> KResult<Vec<u8>> {
@@ -79,7 +79,7 @@ impl Task {
 
     fn dir_of(&self, dirfd: u64) -> KResult<Arc<Dentry>> {
         if dirfd as i32 == AT_FDCWD {
-            return Ok(self.cwd.clone());
+            return Ok(self.cwd());
         }
         let f = self.file(dirfd)?;
         match f.dentry() {
@@ -96,7 +96,7 @@ impl Task {
                 return_errno!(ENOENT);
             }
             if dirfd as i32 == AT_FDCWD {
-                return Ok(Target::Dentry(self.cwd.clone()));
+                return Ok(Target::Dentry(self.cwd()));
             }
             return Ok(Target::File(self.file(dirfd)?));
         }
@@ -346,7 +346,7 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64>
     }
     let file = d.open(flags | O_LARGEFILE)?;
     let limit = t.nofile();
-    Ok(t.fds.insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
+    Ok(t.fds().insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
 }
 
 pub(crate) fn sys_open(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -362,7 +362,7 @@ pub(crate) fn sys_creat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_close(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.fds.remove(a[0] as i32)?;
+    t.fds().remove(a[0] as i32)?;
     Ok(0)
 }
 
@@ -514,7 +514,7 @@ pub(crate) fn sys_readlinkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_getcwd(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let mut p = t.cwd.path_bytes();
+    let mut p = t.cwd().path_bytes();
     p.push(0);
     if (a[1] as usize) < p.len() {
         return_errno!(ERANGE);
@@ -529,7 +529,7 @@ pub(crate) fn sys_chdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if !d.is_dir() {
         return_errno!(ENOTDIR);
     }
-    t.cwd = d;
+    t.fs_info().cwd = d;
     Ok(0)
 }
 
@@ -537,7 +537,7 @@ pub(crate) fn sys_fchdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.file(a[0])?;
     match f.dentry() {
         Some(d) if d.is_dir() => {
-            t.cwd = d.clone();
+            t.fs_info().cwd = d.clone();
             Ok(0)
         }
         _ => return_errno!(ENOTDIR),
@@ -558,7 +558,7 @@ pub(crate) fn sys_getdents64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_fcntl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let fd = a[0] as i32;
-    let f = t.fds.get(fd)?;
+    let f = t.fds().get(fd)?;
     match a[1] as u32 {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let min = a[2] as i32;
@@ -566,11 +566,11 @@ pub(crate) fn sys_fcntl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                 return_errno!(EINVAL);
             }
             let limit = t.nofile();
-            Ok(t.fds.insert(f, a[1] as u32 == F_DUPFD_CLOEXEC, min, limit)? as u64)
+            Ok(t.fds().insert(f, a[1] as u32 == F_DUPFD_CLOEXEC, min, limit)? as u64)
         }
-        F_GETFD => Ok(if t.fds.cloexec(fd)? { FD_CLOEXEC as u64 } else { 0 }),
+        F_GETFD => Ok(if t.fds().cloexec(fd)? { FD_CLOEXEC as u64 } else { 0 }),
         F_SETFD => {
-            t.fds.set_cloexec(fd, a[2] as u32 & FD_CLOEXEC != 0)?;
+            t.fds().set_cloexec(fd, a[2] as u32 & FD_CLOEXEC != 0)?;
             Ok(0)
         }
         F_GETFL => Ok(u64::from(f.flags())),
@@ -591,7 +591,7 @@ pub(crate) fn sys_fcntl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 pub(crate) fn sys_dup(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.file(a[0])?;
     let limit = t.nofile();
-    Ok(t.fds.insert(f, false, 0, limit)? as u64)
+    Ok(t.fds().insert(f, false, 0, limit)? as u64)
 }
 
 pub(crate) fn sys_dup2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -600,7 +600,7 @@ pub(crate) fn sys_dup2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         return Ok(a[1] as i32 as u64);
     }
     let limit = t.nofile();
-    t.fds.install_at(a[1] as i32, f, false, limit)?;
+    t.fds().install_at(a[1] as i32, f, false, limit)?;
     Ok(a[1] as i32 as u64)
 }
 
@@ -610,19 +610,19 @@ pub(crate) fn sys_dup3(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let f = t.file(a[0])?;
     let limit = t.nofile();
-    t.fds.install_at(a[1] as i32, f, a[2] as u32 & O_CLOEXEC != 0, limit)?;
+    t.fds().install_at(a[1] as i32, f, a[2] as u32 & O_CLOEXEC != 0, limit)?;
     Ok(a[1] as i32 as u64)
 }
 
 pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let fd = a[0] as i32;
-    let f = t.fds.get(fd)?;
+    let f = t.fds().get(fd)?;
     if f.flags() & O_PATH != 0 {
         return_errno!(EBADF);
     }
     match a[1] & 0xffff_ffff {
         FIOCLEX | FIONCLEX => {
-            t.fds.set_cloexec(fd, a[1] & 0xffff_ffff == FIOCLEX)?;
+            t.fds().set_cloexec(fd, a[1] & 0xffff_ffff == FIOCLEX)?;
             Ok(0)
         }
         FIONBIO => {
@@ -636,8 +636,9 @@ pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_umask(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let old = t.umask;
-    t.umask = a[0] as u32 & 0o777;
+    let mut fs = t.fs_info();
+    let old = fs.umask;
+    fs.umask = a[0] as u32 & 0o777;
     Ok(u64::from(old))
 }
 
@@ -707,17 +708,17 @@ pub(crate) fn sys_pipe2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let (r, w) = kernel_fs::pipe::new_pipe(flags & O_NONBLOCK);
     let cloexec = flags & O_CLOEXEC != 0;
     let limit = t.nofile();
-    let rfd = t.fds.insert(r, cloexec, 0, limit)?;
-    let wfd = match t.fds.insert(w, cloexec, 0, limit) {
+    let rfd = t.fds().insert(r, cloexec, 0, limit)?;
+    let wfd = match t.fds().insert(w, cloexec, 0, limit) {
         Ok(fd) => fd,
         Err(e) => {
-            let _ = t.fds.remove(rfd);
+            let _ = t.fds().remove(rfd);
             return Err(e);
         }
     };
     if let Err(e) = t.mm.write_val(a[0], &[rfd, wfd]) {
-        let _ = t.fds.remove(rfd);
-        let _ = t.fds.remove(wfd);
+        let _ = t.fds().remove(rfd);
+        let _ = t.fds().remove(wfd);
         return Err(e);
     }
     Ok(0)

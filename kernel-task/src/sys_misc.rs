@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use kernel_abi::flags::arch_prctl::*;
 use kernel_abi::flags::clock::*;
-use kernel_abi::flags::futex::*;
 use kernel_abi::flags::random::*;
 use kernel_abi::flags::rlimit::*;
 use kernel_abi::flags::signal::*;
@@ -68,27 +67,28 @@ fn set_limit(t: &mut Task, res: usize, new: Rlimit) -> KResult<()> {
     if new.rlim_cur > new.rlim_max {
         return_errno!(EINVAL);
     }
-    let old = t.rlimits[res];
+    let old = t.tg.limits()[res];
     if new.rlim_max > old.rlim_max && t.creds.euid != 0 {
         return_errno!(EPERM);
     }
     if res == RLIMIT_NOFILE as usize && new.rlim_max > 1 << 20 {
         return_errno!(EPERM);
     }
-    t.rlimits[res] = new;
+    t.tg.limits()[res] = new;
     t.mm.set_limits(t.mm_limits());
     Ok(())
 }
 
 pub(crate) fn sys_prlimit64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let pid = a[0] as i32;
-    if pid != 0 && pid != t.tid {
+    if pid != 0 && pid != t.tgid {
         return_errno!(ESRCH);
     }
     let res = check_resource(a[1])?;
     let new = if a[2] != 0 { Some(t.mm.read_val::<Rlimit>(a[2])?) } else { None };
     if a[3] != 0 {
-        t.mm.write_val(a[3], &t.rlimits[res])?;
+        let old = t.tg.limits()[res];
+        t.mm.write_val(a[3], &old)?;
     }
     if let Some(n) = new {
         set_limit(t, res, n)?;
@@ -98,7 +98,8 @@ pub(crate) fn sys_prlimit64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_getrlimit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let res = check_resource(a[0])?;
-    t.mm.write_val(a[1], &t.rlimits[res])?;
+    let cur = t.tg.limits()[res];
+    t.mm.write_val(a[1], &cur)?;
     Ok(0)
 }
 
@@ -144,11 +145,11 @@ pub(crate) fn sys_uname(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_getpid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    Ok(t.tid as u64)
+    Ok(t.tgid as u64)
 }
 
 pub(crate) fn sys_getppid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    Ok(t.ppid as u64)
+    Ok(t.kernel.ppid_of(t.tgid) as u64)
 }
 
 pub(crate) fn sys_gettid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
@@ -205,7 +206,7 @@ pub(crate) fn sys_getgroups(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 #[allow(unsafe_code)]
-fn host_clock(id: i32) -> KResult<Timespec> {
+pub(crate) fn host_clock(id: i32) -> KResult<Timespec> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid out-pointer.
     if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
@@ -325,7 +326,9 @@ fn sleep_for(t: &mut Task, d: Duration, rem: u64) -> KResult<u64> {
 pub(crate) fn sys_restart_syscall(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
     match t.restart_block.take() {
         Some(RestartBlock::Sleep { deadline, rem }) => sleep_until_restartable(t, deadline, rem),
-        Some(RestartBlock::FutexWait { uaddr, val, deadline }) => futex_wait_until(t, uaddr, val, Some(deadline)),
+        Some(RestartBlock::FutexWait { key, uaddr, val, bitset, deadline }) => {
+            crate::futex::restart_wait(t, key, uaddr, val, bitset, deadline)
+        }
         None => return_errno!(EINTR),
     }
 }
@@ -370,13 +373,16 @@ pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     sleep_for(t, d, a[3])
 }
 
+/// exit(2): this thread ends; the process ends with its last thread.
 pub(crate) fn sys_exit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     t.exit = Some(ExitStatus::Code((a[0] & 0xff) as i32));
     Ok(0)
 }
 
+/// exit_group(2): every thread of the process ends.
 pub(crate) fn sys_exit_group(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    sys_exit(t, a)
+    t.exit = Some(t.tg.start_exit(ExitStatus::Code((a[0] & 0xff) as i32)));
+    Ok(0)
 }
 
 #[allow(unsafe_code)]
@@ -491,17 +497,19 @@ pub(crate) fn sys_rt_sigaction(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         None
     };
     if a[2] != 0 {
-        t.mm.write_val(a[2], &t.sigactions[idx])?;
+        let old = t.tg.actions()[idx];
+        t.mm.write_val(a[2], &old)?;
     }
     if let Some(mut n) = new {
         n.mask &= !UNBLOCKABLE;
-        t.sigactions[idx] = n;
+        t.tg.actions()[idx] = n;
         // Setting a disposition that ignores the signal discards it if pending.
         let ignores = n.handler == SIG_IGN
             || (n.handler == SIG_DFL
                 && kernel_signal::default_action(sig as u32) == kernel_signal::DefaultAction::Ignore);
         if ignores {
-            t.pending &= !(1 << idx);
+            t.pending.discard(1 << idx);
+            t.tg.discard_shared(1 << idx);
         }
     }
     Ok(0)
@@ -598,58 +606,25 @@ pub(crate) fn sys_execve(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
-/// futex(2) for a single-threaded process: there is never another waiter, so WAKE wakes
-/// nobody and WAIT can only time out (or fail its value check). The process issue adds
-/// real wait queues.
-pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let op = a[1] as u32;
-    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    let uaddr = a[0];
-    if !uaddr.is_multiple_of(4) {
-        return_errno!(EINVAL);
-    }
-    match cmd {
-        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-            if cmd == FUTEX_WAKE_BITSET && a[5] as u32 == 0 {
-                return_errno!(EINVAL);
-            }
-            Ok(0)
-        }
-        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            if cmd == FUTEX_WAIT_BITSET && a[5] as u32 == 0 {
-                return_errno!(EINVAL);
-            }
-            let deadline = if a[3] == 0 {
-                None
-            } else {
-                let ts: Timespec = t.mm.read_val(a[3])?;
-                let mut d = valid_ts(&ts)?;
-                if cmd == FUTEX_WAIT_BITSET {
-                    // Absolute timeout on CLOCK_MONOTONIC (or REALTIME with the flag).
-                    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
-                    let now = host_clock(clock)?;
-                    d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
-                }
-                deadline_after(d)
-            };
-            futex_wait_until(t, uaddr, a[2] as u32, deadline)
-        }
-        _ => {
-            t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "futex operation not supported yet: ENOSYS");
-            return_errno!(ENOSYS)
-        }
-    }
-}
-
-/// kill/tkill/tgkill of the caller itself: the signal is queued and delivered on the way
-/// back to the application.
-fn signal_self(t: &mut Task, sig: u64, code: i32) -> KResult<u64> {
+/// Send `sig` to thread `tid` (of process `tgid`, if given): tkill and tgkill.
+fn signal_thread(t: &mut Task, tgid: Option<i32>, tid: i32, sig: u64) -> KResult<u64> {
     if sig > u64::from(NSIG) {
         return_errno!(EINVAL);
     }
+    let info = kernel_signal::Siginfo::from_process(sig as u32, kernel_signal::info::SI_TKILL, t.tgid, t.creds.uid);
+    if tid == t.tid && tgid.is_none_or(|g| g == t.tgid) {
+        if sig != 0 {
+            t.send_signal(info);
+        }
+        return Ok(0);
+    }
+    let group = t.kernel.group_of_thread(tid).ok_or(errno!(ESRCH))?;
+    if tgid.is_some_and(|g| g != group.tgid) {
+        return_errno!(ESRCH);
+    }
+    let inbox = group.member_inbox(tid).ok_or(errno!(ESRCH))?;
     if sig != 0 {
-        let uid = t.creds.uid;
-        t.send_signal(kernel_signal::Siginfo::from_process(sig as u32, code, t.tid, uid));
+        inbox.post(info);
     }
     Ok(0)
 }
@@ -664,59 +639,52 @@ pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if sig > u64::from(NSIG) {
         return_errno!(EINVAL);
     }
-    if pid == t.tid {
-        return signal_self(t, sig, kernel_signal::info::SI_USER);
-    }
-    let info = kernel_signal::Siginfo::from_process(sig as u32, kernel_signal::info::SI_USER, t.tid, t.creds.uid);
+    let info = kernel_signal::Siginfo::from_process(sig as u32, kernel_signal::info::SI_USER, t.tgid, t.creds.uid);
     if pid > 0 {
         if sig != 0 {
             t.kernel.signal_process(pid, info)?;
-        } else if !t.kernel.live_pids(t.tid).contains(&pid) {
+        } else if pid != t.tgid && !t.kernel.live_pids(t.tgid).contains(&pid) {
             return_errno!(ESRCH);
         }
         return Ok(0);
     }
     // -1: every process but the caller; 0: the caller's group; -pgid: that group.
     let targets = match pid {
-        -1 => t.kernel.live_pids(t.tid),
-        0 => t.kernel.group_members(t.kernel.pgid_of(t.tid)?),
+        -1 => t.kernel.live_pids(t.tgid),
+        0 => t.kernel.group_members(t.kernel.pgid_of(t.tgid)?),
         i32::MIN => return_errno!(ESRCH),
         _ => t.kernel.group_members(-pid),
     };
-    let includes_self = targets.contains(&t.tid);
     if targets.is_empty() {
         return_errno!(ESRCH);
     }
     if sig != 0 {
-        for p in targets.into_iter().filter(|&p| p != t.tid) {
+        for p in targets {
             let _ = t.kernel.signal_process(p, info);
         }
-    }
-    if includes_self {
-        signal_self(t, sig, kernel_signal::info::SI_USER)?;
     }
     Ok(0)
 }
 
 pub(crate) fn sys_setpgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.kernel.setpgid(t.tid, a[0] as i32, a[1] as i32).map(|_| 0)
+    t.kernel.setpgid(t.tgid, a[0] as i32, a[1] as i32).map(|_| 0)
 }
 
 pub(crate) fn sys_getpgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let pid = if a[0] as i32 == 0 { t.tid } else { a[0] as i32 };
+    let pid = if a[0] as i32 == 0 { t.tgid } else { a[0] as i32 };
     t.kernel.pgid_of(pid).map(|g| g as u64)
 }
 
 pub(crate) fn sys_getpgrp(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    t.kernel.pgid_of(t.tid).map(|g| g as u64)
+    t.kernel.pgid_of(t.tgid).map(|g| g as u64)
 }
 
 pub(crate) fn sys_setsid(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
-    t.kernel.setsid(t.tid).map(|s| s as u64)
+    t.kernel.setsid(t.tgid).map(|s| s as u64)
 }
 
 pub(crate) fn sys_getsid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let pid = if a[0] as i32 == 0 { t.tid } else { a[0] as i32 };
+    let pid = if a[0] as i32 == 0 { t.tgid } else { a[0] as i32 };
     t.kernel.sid_of(pid).map(|s| s as u64)
 }
 
@@ -724,20 +692,14 @@ pub(crate) fn sys_tkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if (a[0] as i32) <= 0 {
         return_errno!(EINVAL);
     }
-    if a[0] as i32 != t.tid {
-        return_errno!(ESRCH);
-    }
-    signal_self(t, a[1], kernel_signal::info::SI_TKILL)
+    signal_thread(t, None, a[0] as i32, a[1])
 }
 
 pub(crate) fn sys_tgkill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if (a[0] as i32) <= 0 || (a[1] as i32) <= 0 {
         return_errno!(EINVAL);
     }
-    if a[0] as i32 != t.tid || a[1] as i32 != t.tid {
-        return_errno!(ESRCH);
-    }
-    signal_self(t, a[2], kernel_signal::info::SI_TKILL)
+    signal_thread(t, Some(a[0] as i32), a[1] as i32, a[2])
 }
 
 pub(crate) fn sys_get_robust_list(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -813,24 +775,6 @@ pub(crate) fn sys_rt_sigtimedwait(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
 }
 
-/// A futex wait with no other thread to wake it: the value check, then a sleep that only a
-/// timeout (ETIMEDOUT) or a signal ends. Interrupted: ERESTARTSYS without a timeout
-/// (restarted under SA_RESTART), ERESTART_RESTARTBLOCK with one, as Linux.
-fn futex_wait_until(t: &mut Task, uaddr: u64, val: u32, deadline: Option<std::time::Instant>) -> KResult<u64> {
-    let cur: u32 = t.mm.read_val(uaddr)?;
-    if cur != val {
-        return_errno!(EAGAIN);
-    }
-    match (t.sleep_until(deadline), deadline) {
-        (Ok(()), _) => return_errno!(ETIMEDOUT),
-        (Err(_), None) => return_errno!(ERESTARTSYS),
-        (Err(_), Some(deadline)) => {
-            t.restart_block = Some(RestartBlock::FutexWait { uaddr, val, deadline });
-            return_errno!(ERESTART_RESTARTBLOCK)
-        }
-    }
-}
-
 pub(crate) fn sys_fork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
     t.clone_process(u64::from(SIGCHLD), 0, 0, 0, 0)
 }
@@ -842,7 +786,18 @@ pub(crate) fn sys_vfork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
 
 /// clone(flags, newsp, parent_tid, child_tid, tls) (x86_64 argument order).
 pub(crate) fn sys_clone(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.clone_process(a[0], a[1], a[2], a[3], a[4])
+    use kernel_abi::flags::clone::{CLONE_SIGHAND, CLONE_THREAD, CLONE_VM};
+    let flags = a[0];
+    // Linux's consistency rules: threads share handlers, shared handlers need shared memory.
+    if (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
+        || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
+    {
+        return_errno!(EINVAL);
+    }
+    if flags & CLONE_THREAD != 0 {
+        return t.clone_thread(flags, a[1], a[2], a[3], a[4]);
+    }
+    t.clone_process(flags, a[1], a[2], a[3], a[4])
 }
 
 pub(crate) fn sys_wait4(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

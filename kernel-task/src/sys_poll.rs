@@ -39,7 +39,7 @@ impl Task {
     fn poll_files(&mut self, fds: &[(i32, u32)], deadline: Option<Instant>) -> KResult<Vec<u32>> {
         let targets: Vec<Target> = fds
             .iter()
-            .map(|&(fd, _)| if fd < 0 { Target::None } else { self.fds.get(fd).map_or(Target::Bad, Target::File) })
+            .map(|&(fd, _)| if fd < 0 { Target::None } else { self.fds().get(fd).map_or(Target::Bad, Target::File) })
             .collect();
         loop {
             let mut out = vec![0u32; fds.len()];
@@ -59,7 +59,7 @@ impl Task {
             if ready > 0 || deadline.is_some_and(|d| d <= now) {
                 return Ok(out);
             }
-            if self.pending & !self.sigmask != 0 {
+            if self.signal_pending() {
                 return_errno!(ERESTARTNOHAND);
             }
             // Sleep until something may have changed.
@@ -117,7 +117,7 @@ fn deadline_in(ts: Option<Timespec>) -> KResult<Option<Instant>> {
 }
 
 fn do_poll(t: &mut Task, ufds: u64, nfds: u64, deadline: Option<Instant>) -> KResult<u64> {
-    let nofile = t.rlimits[kernel_abi::flags::rlimit::RLIMIT_NOFILE as usize].rlim_cur;
+    let nofile = t.rlimit(kernel_abi::flags::rlimit::RLIMIT_NOFILE);
     if nfds as usize > MAX_FDS || nfds > nofile.max(nfds.min(1024)) {
         return_errno!(EINVAL);
     }
@@ -194,7 +194,7 @@ fn do_select(t: &mut Task, a: [u64; 6], deadline: Option<Instant>) -> KResult<u6
     let nfds = nfds as u64;
     let sets = [read_set(t, a[1], nfds)?, read_set(t, a[2], nfds)?, read_set(t, a[3], nfds)?];
     // Like Linux, descriptors beyond the size of the descriptor table are not looked at.
-    let watched = nfds.min(t.fds.capacity() as u64);
+    let watched = nfds.min(t.fds().capacity() as u64);
     let masks = [POLLIN | POLLRDNORM | POLLHUP | POLLERR, POLLOUT | POLLWRNORM | POLLERR, POLLPRI];
     let mut want: Vec<(i32, u32)> = Vec::new();
     for fd in 0..watched {
@@ -207,7 +207,7 @@ fn do_select(t: &mut Task, a: [u64; 6], deadline: Option<Instant>) -> KResult<u6
             }
         }
         if ev != 0 {
-            if t.fds.get(fd as i32).is_err() {
+            if t.fds().get(fd as i32).is_err() {
                 return_errno!(EBADF);
             }
             want.push((fd as i32, ev));

@@ -90,20 +90,55 @@ impl RealTimer {
     fn remaining(&self) -> Duration {
         self.next.map_or(Duration::ZERO, |n| n.saturating_duration_since(Instant::now()).max(Duration::from_micros(1)))
     }
+
+    /// Disarm: a pending expiry no longer fires.
+    pub(crate) fn cancel(&mut self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.next = None;
+    }
+
+    /// Bring the recorded next expiry up to date for a periodic timer.
+    fn refresh(&mut self) {
+        if let Some(mut n) = self.next {
+            let now = Instant::now();
+            if n <= now {
+                if self.interval.is_zero() {
+                    self.next = None;
+                    return;
+                }
+                while n <= now {
+                    n += self.interval;
+                }
+                self.next = Some(n);
+            }
+        }
+    }
+
+    fn value(&mut self) -> [Timeval; 2] {
+        self.refresh();
+        [tv(self.interval), tv(self.remaining())]
+    }
 }
 
+fn timer(t: &Task) -> std::sync::MutexGuard<'_, RealTimer> {
+    t.tg.itimer.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Arm the process's ITIMER_REAL; SIGALRM goes to the process (any thread that takes it).
 fn arm(t: &mut Task, value: Duration, interval: Duration) {
-    let gen = t.itimer.generation.fetch_add(1, Ordering::SeqCst) + 1;
-    t.itimer.interval = interval;
-    t.itimer.next = None;
+    let mut timer = timer(t);
+    timer.cancel();
+    let gen = timer.generation.load(Ordering::SeqCst);
+    timer.interval = interval;
     if value.is_zero() {
         return;
     }
     let Some(first) = Instant::now().checked_add(value) else { return };
-    t.itimer.next = Some(first);
-    let generation = t.itimer.generation.clone();
-    let inbox = t.inbox.clone();
-    let (pid, uid) = (t.tid, t.creds.uid);
+    timer.next = Some(first);
+    let generation = timer.generation.clone();
+    drop(timer);
+    let group = Arc::downgrade(&t.tg);
+    let (pid, uid) = (t.tgid, t.creds.uid);
     let spawned = std::thread::Builder::new().name("itimer-real".into()).spawn(move || {
         let mut next = first;
         loop {
@@ -111,7 +146,8 @@ fn arm(t: &mut Task, value: Duration, interval: Duration) {
             if generation.load(Ordering::SeqCst) != gen {
                 return;
             }
-            inbox.post(kernel_signal::Siginfo::from_process(SIGALRM, kernel_signal::info::SI_KERNEL, pid, uid));
+            let Some(group) = group.upgrade() else { return };
+            let _ = group.post(kernel_signal::Siginfo::from_process(SIGALRM, kernel_signal::info::SI_KERNEL, pid, uid));
             if interval.is_zero() {
                 return;
             }
@@ -123,26 +159,8 @@ fn arm(t: &mut Task, value: Duration, interval: Duration) {
     }
 }
 
-/// Bring the recorded next expiry up to date for a periodic timer.
-fn refresh(t: &mut Task) {
-    if let Some(mut n) = t.itimer.next {
-        let now = Instant::now();
-        if n <= now {
-            if t.itimer.interval.is_zero() {
-                t.itimer.next = None;
-                return;
-            }
-            while n <= now {
-                n += t.itimer.interval;
-            }
-            t.itimer.next = Some(n);
-        }
-    }
-}
-
 fn itimerval(t: &mut Task) -> [Timeval; 2] {
-    refresh(t);
-    [tv(t.itimer.interval), tv(t.itimer.remaining())]
+    timer(t).value()
 }
 
 fn check_which(which: u32, t: &Task) -> KResult<()> {

@@ -146,7 +146,7 @@ table! {
     RT_SIGSUSPEND => m::sys_rt_sigsuspend, Full;
     RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Partial("standard signals only: one pending instance each");
     SIGALTSTACK => m::sys_sigaltstack, Full;
-    FUTEX => m::sys_futex, Partial("single-threaded: WAKE wakes nobody, WAIT ends by timeout or signal; other ops ENOSYS");
+    FUTEX => crate::futex::sys_futex, Partial("no priority-inheritance operations (ENOSYS)");
     KILL => m::sys_kill, Full;
     SETPGID => m::sys_setpgid, Full;
     GETPGID => m::sys_getpgid, Full;

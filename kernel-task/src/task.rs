@@ -14,7 +14,9 @@ use kernel_mm::{FaultError, MemoryFile, MemoryManager, MmLimits, MmapArgs};
 use platform::{Context, Event, Platform};
 
 use crate::loader::{self, CpuAux, IdAux, Random};
-use kernel_signal::Siginfo;
+use crate::thread::ThreadGroup;
+use kernel_signal::{SigQueue, Siginfo};
+use std::sync::atomic::AtomicU64;
 
 /// How a task's thread group ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +60,7 @@ pub struct Kernel {
     pub(crate) strace: bool,
     logged: Mutex<HashSet<(Option<u64>, &'static str)>>,
     pub(crate) procs: Mutex<crate::process::ProcTable>,
+    pub(crate) futexes: Mutex<crate::futex::FutexTable>,
 }
 
 impl Kernel {
@@ -71,6 +74,7 @@ impl Kernel {
             strace: c.strace,
             logged: Mutex::new(HashSet::new()),
             procs: Mutex::new(Default::default()),
+            futexes: Mutex::new(Default::default()),
         })
     }
 
@@ -102,44 +106,51 @@ pub(crate) struct Creds {
     pub groups: Vec<u32>,
 }
 
+/// What CLONE_FS shares: the working directory and the umask.
+#[derive(Clone)]
+pub(crate) struct FsInfo {
+    pub cwd: Arc<Dentry>,
+    pub umask: u32,
+}
+
 /// A thread of execution in the sandbox.
 pub struct Task {
     pub(crate) kernel: Arc<Kernel>,
     pub(crate) tid: i32,
-    pub(crate) ppid: i32,
+    /// The thread group (process) id.
+    pub(crate) tgid: i32,
+    pub(crate) tg: Arc<ThreadGroup>,
     pub(crate) mm: Arc<MemoryManager>,
     pub(crate) ctx: Box<dyn Context>,
     pub(crate) regs: PtRegs,
-    pub(crate) fds: FdTable,
-    pub(crate) cwd: Arc<Dentry>,
-    pub(crate) umask: u32,
+    pub(crate) fds: Arc<Mutex<FdTable>>,
+    pub(crate) fs: Arc<Mutex<FsInfo>>,
     pub(crate) creds: Creds,
-    pub(crate) rlimits: [Rlimit; RLIM_NLIMITS as usize],
-    pub(crate) sigactions: [KernelSigaction; NSIG as usize],
     pub(crate) sigmask: u64,
-    /// Signals sent to the task and not yet delivered.
-    pub(crate) pending: u64,
+    /// `sigmask` as other threads see it (for routing process-directed signals).
+    pub(crate) mask_seen: Arc<AtomicU64>,
+    /// Signals sent to this thread and not yet delivered.
+    pub(crate) pending: SigQueue,
     /// The restart code the last system call ended with, until signal delivery decides.
     pub(crate) syscall_restart: Option<kernel_abi::Errno>,
     /// What restart_syscall(2) resumes.
     pub(crate) restart_block: Option<crate::signals::RestartBlock>,
     /// The mask to restore after delivery when a call (rt_sigsuspend) replaced it.
     pub(crate) saved_mask: Option<u64>,
-    /// The siginfo of each pending signal.
-    pub(crate) pending_info: Box<[kernel_signal::Siginfo; NSIG as usize]>,
     pub(crate) altstack: StackT,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
     /// sched_setaffinity's mask (advisory: the platform decides host placement).
     pub(crate) affinity: Option<Vec<u8>>,
+    /// Set when this thread stops running, with the status it ends with.
     pub(crate) exit: Option<ExitStatus>,
     pub(crate) rng: HostRandom,
-    /// Signals for this task from other threads (the host, via runsc).
+    /// Signals for this thread from other threads (and the host, via runsc).
     pub(crate) inbox: Arc<crate::Inbox>,
-    /// The process's ITIMER_REAL (alarm, setitimer).
-    pub(crate) itimer: crate::sys_time::RealTimer,
     /// A vfork parent waiting for this task to exec or exit.
     pub(crate) vfork: Option<Arc<crate::process::VforkDone>>,
+    /// The thread's name (PR_SET_NAME), NUL-padded.
+    pub(crate) name: [u8; 16],
 }
 
 /// ASLR randomness from the host.
@@ -155,7 +166,7 @@ impl Random for HostRandom {
     }
 }
 
-fn default_rlimits() -> [Rlimit; RLIM_NLIMITS as usize] {
+pub(crate) fn default_rlimits() -> [Rlimit; RLIM_NLIMITS as usize] {
     let inf = Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY };
     let mut r = [inf; RLIM_NLIMITS as usize];
     r[RLIMIT_STACK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: RLIM_INFINITY };
@@ -202,25 +213,24 @@ impl Task {
         let p = &kernel.platform;
         let mm = Arc::new(MemoryManager::new(kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()));
         let (uid, gid) = ids;
-        Ok(Task {
+        let tg = ThreadGroup::new(1, [KernelSigaction::default(); NSIG as usize], default_rlimits());
+        let t = Task {
             kernel,
             tid: 1,
-            ppid: 0,
+            tgid: 1,
+            tg,
             mm,
             ctx,
             regs: PtRegs::default(),
-            fds,
-            cwd,
-            umask: 0o022,
+            fds: Arc::new(Mutex::new(fds)),
+            fs: Arc::new(Mutex::new(FsInfo { cwd, umask: 0o022 })),
             creds: Creds { uid, euid: uid, suid: uid, gid, egid: gid, sgid: gid, groups: vec![] },
-            rlimits: default_rlimits(),
-            sigactions: [KernelSigaction::default(); NSIG as usize],
             sigmask: 0,
-            pending: 0,
+            mask_seen: Arc::new(AtomicU64::new(0)),
+            pending: SigQueue::default(),
             saved_mask: None,
             syscall_restart: None,
             restart_block: None,
-            pending_info: Box::new([kernel_abi::Zeroable::zeroed(); NSIG as usize]),
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -228,13 +238,42 @@ impl Task {
             exit: None,
             rng: HostRandom,
             inbox: Arc::new(crate::Inbox::default()),
-            itimer: Default::default(),
             vfork: None,
-        })
-        .inspect(|t| {
-            t.inbox.set_interrupter(t.ctx.interrupter());
-            t.kernel.register(1, 0, t.inbox.clone());
-        })
+            name: [0; 16],
+        };
+        t.inbox.set_interrupter(t.ctx.interrupter());
+        t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), mask: t.mask_seen.clone() });
+        t.kernel.register(1, 0, t.tg.clone());
+        Ok(t)
+    }
+
+    /// The descriptor table.
+    pub(crate) fn fds(&self) -> std::sync::MutexGuard<'_, FdTable> {
+        self.fds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The working directory and umask.
+    pub(crate) fn fs_info(&self) -> std::sync::MutexGuard<'_, FsInfo> {
+        self.fs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The working directory.
+    pub(crate) fn cwd(&self) -> Arc<Dentry> {
+        self.fs_info().cwd.clone()
+    }
+
+    /// The soft limit of resource `res`.
+    pub(crate) fn rlimit(&self, res: u32) -> u64 {
+        self.tg.limits()[res as usize].rlim_cur
+    }
+
+    /// Run the first process until it ends (its last thread exits) and return its status.
+    pub fn run_process(mut self) -> ExitStatus {
+        let status = self.run();
+        self.exit_thread(status);
+        let tg = self.tg.clone();
+        drop(self);
+        tg.wait_ended()
     }
 
     /// Let a vfork parent go on (the child exec'd or is exiting).
@@ -251,7 +290,7 @@ impl Task {
     }
 
     pub(crate) fn mm_limits(&self) -> MmLimits {
-        let r = |i: u32| self.rlimits[i as usize].rlim_cur;
+        let r = |i: u32| self.rlimit(i);
         MmLimits {
             address_space: r(RLIMIT_AS),
             data: r(RLIMIT_DATA),
@@ -262,7 +301,7 @@ impl Task {
 
     /// Resolve a path for the task (relative to its cwd).
     pub(crate) fn lookup(&self, p: &[u8], follow: bool) -> KResult<Arc<Dentry>> {
-        path::resolve(&self.kernel.root, &self.cwd, p, follow)
+        path::resolve(&self.kernel.root, &self.cwd(), p, follow)
     }
 
     /// Replace the task's program with the executable at `path` (execve without the
@@ -284,13 +323,13 @@ impl Task {
         };
         mm.set_limits(self.mm_limits());
         // Stack top and mmap base, randomized.
-        let stack_rlimit = self.rlimits[RLIMIT_STACK as usize].rlim_cur.clamp(128 << 10, 1 << 30);
+        let stack_rlimit = self.rlimit(RLIMIT_STACK).clamp(128 << 10, 1 << 30);
         let max = mm.max_address();
         let stack_top = max - (self.rng.next_u64() % (1 << 20)) * PAGE_SIZE - PAGE_SIZE;
         let gap = stack_rlimit.max(128 << 20) + (1 << 20);
         mm.set_mmap_base(stack_top - gap - (self.rng.next_u64() % (1 << 24)) * PAGE_SIZE);
         let root = self.kernel.root.clone();
-        let cwd = self.cwd.clone();
+        let cwd = self.cwd();
         let image = loader::load(
             &mm,
             &file,
@@ -315,18 +354,26 @@ impl Task {
         let ids = IdAux { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid };
         log::debug!("exec {}: {image:x?}", String::from_utf8_lossy(filename));
         let sp = loader::build_stack(&mm, stack_top, &image, filename, &argv, &envp, cpu, ids, random)?;
-        // Point of no return.
+        // Point of no return: the other threads go, and this one becomes the leader.
+        if self.de_thread().is_err() {
+            // Another thread is exiting the group or exec'ing: this one dies with it.
+            return_errno!(EAGAIN);
+        }
         self.mm = mm;
         self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
         self.inbox.set_interrupter(self.ctx.interrupter());
         self.release_vfork();
-        self.kernel.mark_exec(self.tid);
-        self.fds.close_on_exec();
-        for a in self.sigactions.iter_mut() {
+        self.kernel.mark_exec(self.tgid);
+        // An exec'd process no longer shares its descriptor table with anyone.
+        let table = self.fds().clone();
+        self.fds = Arc::new(Mutex::new(table));
+        self.fds().close_on_exec();
+        for a in self.tg.actions().iter_mut() {
             if a.handler != SIG_IGN {
                 *a = KernelSigaction::default();
             }
         }
+        self.name = exec_name(filename);
         self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
@@ -409,14 +456,28 @@ impl Task {
                 Event::Interrupted => {}
             }
             if self.exit.is_none() {
-                self.take_inbox();
-                self.deliver_signals();
+                if let Some(status) = self.tg.must_exit(self.tid) {
+                    self.exit = Some(status);
+                } else {
+                    self.take_inbox();
+                    self.deliver_signals();
+                    self.mask_seen.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
+                }
             }
             if let Some(status) = self.exit {
                 return status;
             }
         }
     }
+}
+
+/// The thread name execve sets: the file name's last component, at most 15 bytes.
+fn exec_name(filename: &[u8]) -> [u8; 16] {
+    let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
+    let mut name = [0u8; 16];
+    let n = base.len().min(15);
+    name[..n].copy_from_slice(&base[..n]);
+    name
 }
 
 /// Trim spaces and tabs at both ends.

@@ -24,9 +24,9 @@
 //! stub thread inherits: tracer and tracee then never wake each other across CPUs.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::collections::HashMap;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use kernel_abi::flags::{mman, signal};
@@ -829,7 +829,11 @@ struct StubThread {
 
 impl StubThread {
     fn new(tid: i32) -> Result<Arc<Self>> {
-        Ok(Arc::new(StubThread { tid, pidfd: Arc::new(pidfd_open(tid, PIDFD_THREAD)?), kicked: AtomicBool::new(false) }))
+        Ok(Arc::new(StubThread {
+            tid,
+            pidfd: Arc::new(pidfd_open(tid, PIDFD_THREAD)?),
+            kicked: AtomicBool::new(false),
+        }))
     }
 }
 

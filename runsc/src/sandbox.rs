@@ -106,7 +106,7 @@ fn block_forwarded_signals() -> libc::sigset_t {
 }
 
 /// A thread that takes forwarded host signals and posts them to the sandbox's init.
-fn forward_signals(set: libc::sigset_t, inbox: std::sync::Arc<kernel_task::Inbox>) {
+fn forward_signals(set: libc::sigset_t, kernel: Arc<Kernel>) {
     let spawned = std::thread::Builder::new().name("signal-forward".into()).spawn(move || loop {
         let mut sig = 0;
         // SAFETY: sigwait on a valid set with a valid out-pointer.
@@ -116,7 +116,7 @@ fn forward_signals(set: libc::sigset_t, inbox: std::sync::Arc<kernel_task::Inbox
             log::debug!("forwarding host signal {sig} to the sandbox");
             // Sent from outside the sandbox: si_pid 0, as the kernel reports for signals
             // from another PID namespace.
-            inbox.post(kernel_signal::Siginfo::from_process(sig as u32, 0, 0, 0));
+            kernel.host_signal(1, sig as u32);
         }
     });
     if let Err(e) = spawned {
@@ -139,6 +139,7 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     mount_synthetic(&root);
     log::debug!("platform and memory file ready after {:?}", t0.elapsed());
     let kernel = Kernel::new(KernelConfig { platform, memory: mf, root: root.clone(), hostname: hostname(), strace });
+    let forward_to = kernel.clone();
 
     let cwd = std::env::current_dir()
         .ok()
@@ -162,13 +163,13 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let stdio = [stdio_file(0), stdio_file(1), stdio_file(2)];
     let mut task = Task::new_init(kernel, stdio, cwd, ids).map_err(|e| setup("creating the first task", &e))?;
     log::debug!("first task created after {:?}", t0.elapsed());
-    forward_signals(forwarded, task.inbox());
+    forward_signals(forwarded, forward_to);
     task.exec(&filename, argv, envp).map_err(|e| match e.errno {
         Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
         errno => DoError::Exec(name.clone(), errno),
     })?;
     log::debug!("{name} loaded after {:?}", t0.elapsed());
-    let status = task.run();
+    let status = task.run_process();
     log::debug!("{name} ended ({status:?}) after {:?}", t0.elapsed());
     Ok(status.shell_code())
 }

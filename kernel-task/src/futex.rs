@@ -1,0 +1,406 @@
+//! Futexes: wait queues keyed as Linux keys them (private: address space and address;
+//! shared mappings: the memory-file word, so processes sharing memory meet), and the
+//! futex(2) operations on them.
+//!
+//! A waiter checks the futex word and queues itself under the table lock; a waker takes
+//! the same lock, so a wake after the word changed can never be missed.
+//!
+//! # Lock order
+//!
+//! `Kernel::futexes` before the memory manager's lock (words are read under the table
+//! lock); inbox locks are taken with the table lock held only to wake.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kernel_abi::flags::clock::*;
+use kernel_abi::flags::futex::*;
+use kernel_abi::{return_errno, KResult, Timespec};
+
+use crate::inbox::Wake;
+use crate::signals::RestartBlock;
+use crate::task::{Kernel, Task};
+
+/// Where a futex lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Key {
+    /// A word of a private mapping (or any word used with FUTEX_PRIVATE_FLAG): the address
+    /// space, the address, and whether the operation was process-shared (Linux keeps the
+    /// two kinds apart even at the same address).
+    Private { mm: usize, addr: u64, shared_op: bool },
+    /// A word of a shared mapping: its memory-file offset.
+    Shared(u64),
+}
+
+/// One blocked waiter.
+struct Waiter {
+    inbox: Arc<crate::Inbox>,
+    bitset: u32,
+    woken: AtomicBool,
+    /// The queue the waiter is on (requeue moves it).
+    key: Mutex<Key>,
+}
+
+/// Every futex queue of the sandbox.
+#[derive(Default)]
+pub(crate) struct FutexTable {
+    queues: HashMap<Key, VecDeque<Arc<Waiter>>>,
+}
+
+impl FutexTable {
+    /// Wake up to `n` waiters on `key` whose bitset meets `bitset`.
+    fn wake(&mut self, key: Key, n: u32, bitset: u32) -> u32 {
+        let Some(q) = self.queues.get_mut(&key) else { return 0 };
+        let mut woken = 0;
+        q.retain(|w| {
+            if woken >= n || w.bitset & bitset == 0 {
+                return true;
+            }
+            woken += 1;
+            w.woken.store(true, Ordering::SeqCst);
+            kernel_fs::pipe::Waker::wake(&*w.inbox);
+            false
+        });
+        if q.is_empty() {
+            self.queues.remove(&key);
+        }
+        woken
+    }
+
+    /// Wake up to `n` waiters on `from`, move up to `m` more to `to`; returns woken plus
+    /// moved, as Linux.
+    fn requeue(&mut self, from: Key, to: Key, n: u32, m: u32) -> u32 {
+        let woken = self.wake(from, n, FUTEX_BITSET_MATCH_ANY);
+        let Some(q) = self.queues.get_mut(&from) else { return woken };
+        let take = (m as usize).min(q.len());
+        let moved: Vec<Arc<Waiter>> = q.drain(..take).collect();
+        if q.is_empty() {
+            self.queues.remove(&from);
+        }
+        let count = moved.len() as u32;
+        for w in moved {
+            *w.key.lock().unwrap_or_else(|e| e.into_inner()) = to;
+            self.queues.entry(to).or_default().push_back(w);
+        }
+        woken + count
+    }
+
+    fn remove(&mut self, w: &Arc<Waiter>) {
+        let key = *w.key.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(q) = self.queues.get_mut(&key) {
+            q.retain(|x| !Arc::ptr_eq(x, w));
+            if q.is_empty() {
+                self.queues.remove(&key);
+            }
+        }
+    }
+}
+
+impl Kernel {
+    fn futexes(&self) -> std::sync::MutexGuard<'_, FutexTable> {
+        self.futexes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The key of the futex word at `uaddr` for an operation with or without
+/// FUTEX_PRIVATE_FLAG.
+fn key_of(t: &Task, uaddr: u64, private: bool) -> KResult<Key> {
+    if !uaddr.is_multiple_of(4) {
+        return_errno!(EINVAL);
+    }
+    let mm = Arc::as_ptr(&t.mm) as usize;
+    if private {
+        return Ok(Key::Private { mm, addr: uaddr, shared_op: false });
+    }
+    Ok(match t.mm.shared_futex_offset(uaddr)? {
+        Some(off) => Key::Shared(off),
+        None => Key::Private { mm, addr: uaddr, shared_op: true },
+    })
+}
+
+/// Wake `n` waiters of the process-shared futex at `addr` (thread exit's
+/// CLEAR_CHILD_TID, robust-list cleanup).
+pub(crate) fn wake_address(t: &Task, addr: u64, n: u32, bitset: u32) -> KResult<u32> {
+    let key = key_of(t, addr, false)?;
+    Ok(t.kernel.futexes().wake(key, n, bitset))
+}
+
+/// A robust futex whose owner (this thread) died: mark it and wake a waiter.
+pub(crate) fn owner_died(t: &Task, uaddr: u64) {
+    let tid = t.tid as u32;
+    let r = t.mm.with_atomic_u32(uaddr, true, |w| {
+        let mut cur = w.load(Ordering::SeqCst);
+        loop {
+            if cur & FUTEX_TID_MASK != tid {
+                return None;
+            }
+            let new = (cur & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+            match w.compare_exchange(cur, new, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return Some(cur & FUTEX_WAITERS != 0),
+                Err(v) => cur = v,
+            }
+        }
+    });
+    if let Ok(Some(true)) = r {
+        let _ = wake_address(t, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+    }
+}
+
+/// Block on the futex at `uaddr` while it holds `val`.
+pub(crate) fn wait(
+    t: &mut Task,
+    key: Key,
+    uaddr: u64,
+    val: u32,
+    bitset: u32,
+    deadline: Option<Instant>,
+) -> KResult<u64> {
+    let w = Arc::new(Waiter { inbox: t.inbox.clone(), bitset, woken: AtomicBool::new(false), key: Mutex::new(key) });
+    {
+        let mut tbl = t.kernel.futexes();
+        let cur = t.mm.with_atomic_u32(uaddr, false, |a| a.load(Ordering::SeqCst))?;
+        if cur != val {
+            return_errno!(EAGAIN);
+        }
+        tbl.queues.entry(key).or_default().push_back(w.clone());
+    }
+    loop {
+        if w.woken.load(Ordering::SeqCst) {
+            return Ok(0);
+        }
+        if t.signal_pending() {
+            t.kernel.futexes().remove(&w);
+            if w.woken.load(Ordering::SeqCst) {
+                return Ok(0);
+            }
+            match deadline {
+                None => return_errno!(ERESTARTSYS),
+                Some(deadline) => {
+                    t.restart_block = Some(RestartBlock::FutexWait { key, uaddr, val, bitset, deadline });
+                    return_errno!(ERESTART_RESTARTBLOCK)
+                }
+            }
+        }
+        let ignore = t.wait_ignores();
+        match t.inbox.wait(deadline, ignore) {
+            Wake::TimedOut => {
+                t.kernel.futexes().remove(&w);
+                if w.woken.load(Ordering::SeqCst) {
+                    return Ok(0);
+                }
+                return_errno!(ETIMEDOUT);
+            }
+            Wake::Signalled => t.take_inbox(),
+            Wake::Woken => {}
+        }
+    }
+}
+
+/// Apply FUTEX_WAKE_OP's encoded operation to `w`, returning whether its comparison of the
+/// old value holds. ENOSYS for an unknown operation or comparison.
+fn wake_op(w: &AtomicU32, encoded: u32) -> KResult<bool> {
+    let op = (encoded >> 28) & 7;
+    let cmp = (encoded >> 24) & 15;
+    let sext12 = |v: u32| ((v << 20) as i32) >> 20;
+    let mut oparg = sext12((encoded >> 12) & 0xfff);
+    let cmparg = sext12(encoded & 0xfff);
+    if encoded & (8 << 28) != 0 {
+        // FUTEX_OP_OPARG_SHIFT: the argument is a shift count (Linux masks it to 0..31).
+        oparg = 1i32.wrapping_shl((oparg & 31) as u32);
+    }
+    let oparg = oparg as u32;
+    if op > 4 || cmp > 5 {
+        return_errno!(ENOSYS);
+    }
+    let old = match op {
+        0 => w.swap(oparg, Ordering::SeqCst),
+        1 => w.fetch_add(oparg, Ordering::SeqCst),
+        2 => w.fetch_or(oparg, Ordering::SeqCst),
+        3 => w.fetch_and(!oparg, Ordering::SeqCst),
+        _ => w.fetch_xor(oparg, Ordering::SeqCst),
+    } as i32;
+    Ok(match cmp {
+        0 => old == cmparg,
+        1 => old != cmparg,
+        2 => old < cmparg,
+        3 => old <= cmparg,
+        4 => old > cmparg,
+        _ => old >= cmparg,
+    })
+}
+
+/// A relative or absolute futex timeout as a deadline.
+fn timeout(t: &Task, ts_addr: u64, absolute: Option<i32>) -> KResult<Option<Instant>> {
+    if ts_addr == 0 {
+        return Ok(None);
+    }
+    let ts: Timespec = t.mm.read_val(ts_addr)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return_errno!(EINVAL);
+    }
+    let mut d = Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+    if let Some(clock) = absolute {
+        let now = crate::sys_misc::host_clock(clock)?;
+        d = d.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));
+    }
+    Ok(Instant::now().checked_add(d))
+}
+
+/// futex(2).
+pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let op = a[1] as u32;
+    let private = op & FUTEX_PRIVATE_FLAG != 0;
+    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    let uaddr = a[0];
+    let val = a[2] as u32;
+    if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_LOCK_PI2) {
+        return_errno!(ENOSYS);
+    }
+    match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            let bitset = if cmd == FUTEX_WAIT_BITSET { a[5] as u32 } else { FUTEX_BITSET_MATCH_ANY };
+            if bitset == 0 {
+                return_errno!(EINVAL);
+            }
+            // FUTEX_WAIT's timeout is relative (on CLOCK_MONOTONIC, or absolute on
+            // REALTIME with the flag); WAIT_BITSET's is absolute.
+            let clock = if op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
+            let absolute = (cmd == FUTEX_WAIT_BITSET || op & FUTEX_CLOCK_REALTIME != 0).then_some(clock);
+            let deadline = timeout(t, a[3], absolute)?;
+            let key = key_of(t, uaddr, private)?;
+            wait(t, key, uaddr, val, bitset, deadline)
+        }
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            let bitset = if cmd == FUTEX_WAKE_BITSET { a[5] as u32 } else { FUTEX_BITSET_MATCH_ANY };
+            if bitset == 0 {
+                return_errno!(EINVAL);
+            }
+            let key = key_of(t, uaddr, private)?;
+            Ok(u64::from(t.kernel.futexes().wake(key, val, bitset)))
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            // The fourth argument is a count here, not a timeout.
+            let n2 = a[3] as u32;
+            if (val as i32) < 0 || (n2 as i32) < 0 {
+                return_errno!(EINVAL);
+            }
+            let from = key_of(t, uaddr, private)?;
+            let to = key_of(t, a[4], private)?;
+            let mut tbl = t.kernel.futexes();
+            if cmd == FUTEX_CMP_REQUEUE {
+                let cur = t.mm.with_atomic_u32(uaddr, false, |w| w.load(Ordering::SeqCst))?;
+                if cur != a[5] as u32 {
+                    return_errno!(EAGAIN);
+                }
+            }
+            if from == to {
+                // Requeueing onto itself is EINVAL for PI only; for plain futexes it wakes.
+                return Ok(u64::from(tbl.wake(from, val, FUTEX_BITSET_MATCH_ANY)));
+            }
+            Ok(u64::from(tbl.requeue(from, to, val, n2)))
+        }
+        FUTEX_WAKE_OP => {
+            let n2 = a[3] as u32;
+            let k1 = key_of(t, uaddr, private)?;
+            let k2 = key_of(t, a[4], private)?;
+            let mut tbl = t.kernel.futexes();
+            let cond = t.mm.with_atomic_u32(a[4], true, |w| wake_op(w, a[5] as u32))??;
+            let mut woken = tbl.wake(k1, val, FUTEX_BITSET_MATCH_ANY);
+            if cond {
+                woken += tbl.wake(k2, n2, FUTEX_BITSET_MATCH_ANY);
+            }
+            Ok(u64::from(woken))
+        }
+        FUTEX_LOCK_PI
+        | FUTEX_UNLOCK_PI
+        | FUTEX_TRYLOCK_PI
+        | FUTEX_WAIT_REQUEUE_PI
+        | FUTEX_CMP_REQUEUE_PI
+        | FUTEX_LOCK_PI2 => {
+            t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "priority-inheritance futexes are not supported: ENOSYS");
+            return_errno!(ENOSYS)
+        }
+        _ => {
+            t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "unknown futex operation: ENOSYS");
+            return_errno!(ENOSYS)
+        }
+    }
+}
+
+/// restart_syscall(2) of an interrupted timed futex wait.
+pub(crate) fn restart_wait(
+    t: &mut Task,
+    key: Key,
+    uaddr: u64,
+    val: u32,
+    bitset: u32,
+    deadline: Instant,
+) -> KResult<u64> {
+    wait(t, key, uaddr, val, bitset, Some(deadline))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wake_op_operations_and_comparisons() {
+        let enc = |op: u32, cmp: u32, oparg: u32, cmparg: u32| (op << 28) | (cmp << 24) | (oparg << 12) | cmparg;
+        let w = AtomicU32::new(5);
+        // ADD 3, compare old (5) == 5.
+        assert!(wake_op(&w, enc(1, 0, 3, 5)).unwrap());
+        assert_eq!(w.load(Ordering::SeqCst), 8);
+        // SET 1, compare old (8) > 10: false.
+        assert!(!wake_op(&w, enc(0, 4, 1, 10)).unwrap());
+        assert_eq!(w.load(Ordering::SeqCst), 1);
+        // OR with 1 << 4 (OPARG_SHIFT), old (1) != 0.
+        assert!(wake_op(&w, enc(8 | 2, 1, 4, 0)).unwrap());
+        assert_eq!(w.load(Ordering::SeqCst), 17);
+        // ANDN 1, XOR; negative comparison argument (sign-extended 12 bits): old (16) >= -1.
+        assert!(wake_op(&w, enc(3, 5, 1, 0xfff)).unwrap());
+        assert_eq!(w.load(Ordering::SeqCst), 16);
+        assert!(wake_op(&w, enc(4, 2, 0xfff, 0)).is_ok());
+        assert_eq!(w.load(Ordering::SeqCst), 16 ^ 0xffff_ffff);
+        assert_eq!(wake_op(&w, enc(5, 0, 0, 0)).unwrap_err().errno, kernel_abi::Errno::ENOSYS);
+        assert_eq!(wake_op(&w, enc(0, 6, 0, 0)).unwrap_err().errno, kernel_abi::Errno::ENOSYS);
+    }
+
+    #[test]
+    fn requeue_moves_waiters_and_counts_both() {
+        let mut tbl = FutexTable::default();
+        let a = Key::Private { mm: 1, addr: 8, shared_op: false };
+        let b = Key::Shared(64);
+        let waiters: Vec<Arc<Waiter>> = (0..4)
+            .map(|_| {
+                Arc::new(Waiter {
+                    inbox: Arc::new(crate::Inbox::default()),
+                    bitset: FUTEX_BITSET_MATCH_ANY,
+                    woken: AtomicBool::new(false),
+                    key: Mutex::new(a),
+                })
+            })
+            .collect();
+        for w in &waiters {
+            tbl.queues.entry(a).or_default().push_back(w.clone());
+        }
+        assert_eq!(tbl.requeue(a, b, 1, 2), 3);
+        assert!(waiters[0].woken.load(Ordering::SeqCst), "the oldest waiter is woken first");
+        assert_eq!(*waiters[1].key.lock().unwrap(), b);
+        assert_eq!(tbl.queues[&a].len(), 1);
+        assert_eq!(tbl.wake(b, 10, FUTEX_BITSET_MATCH_ANY), 2);
+        tbl.remove(&waiters[3]);
+        assert!(tbl.queues.is_empty());
+        // Bitsets must meet.
+        let w = Arc::new(Waiter {
+            inbox: Arc::new(crate::Inbox::default()),
+            bitset: 0b10,
+            woken: AtomicBool::new(false),
+            key: Mutex::new(a),
+        });
+        tbl.queues.entry(a).or_default().push_back(w);
+        assert_eq!(tbl.wake(a, 1, 0b01), 0);
+        assert_eq!(tbl.wake(a, 1, 0b11), 1);
+    }
+}

@@ -1,0 +1,468 @@
+//! Thread groups: what the threads of one process share (signal dispositions, the
+//! process-directed pending set, resource limits, the interval timer, the group exit),
+//! clone for threads, thread exit, and the thread-group reset of execve.
+//!
+//! # Lock order
+//!
+//! `ThreadGroup::members` before `ThreadGroup::shared`; `sigactions` and `rlimits` are
+//! leaf locks. No thread-group lock is held across a blocking wait or a platform call.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use kernel_abi::flags::clone::*;
+use kernel_abi::flags::rlimit::*;
+use kernel_abi::flags::signal::*;
+use kernel_abi::{errno, return_errno, KResult, KernelSigaction, Rlimit, StackT};
+use kernel_signal::{bit, default_action, DefaultAction, SigQueue, Siginfo};
+
+use crate::task::{ExitStatus, Task};
+use crate::Inbox;
+
+/// A live thread of a group, as other threads see it.
+pub(crate) struct Member {
+    pub tid: i32,
+    pub inbox: Arc<Inbox>,
+    /// The thread's signal mask as of its last trip through the Sentry: where a
+    /// process-directed signal is routed.
+    pub mask: Arc<AtomicU64>,
+}
+
+/// How a group is being torn down.
+#[derive(Clone, Copy, Debug, Default)]
+struct Teardown {
+    /// exit_group or a fatal signal: every thread exits with this status.
+    exit: Option<ExitStatus>,
+    /// execve in this thread: every other thread exits.
+    exec_by: Option<i32>,
+}
+
+/// What the threads of one process share.
+pub(crate) struct ThreadGroup {
+    pub tgid: i32,
+    pub sigactions: Mutex<[KernelSigaction; NSIG as usize]>,
+    pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
+    pub itimer: Mutex<crate::sys_time::RealTimer>,
+    members: Mutex<Vec<Member>>,
+    /// Signals sent to the process, for whichever thread takes them first.
+    shared: Mutex<SigQueue>,
+    /// `shared`'s set, readable without the lock.
+    shared_bits: AtomicU64,
+    teardown: Mutex<Teardown>,
+    /// Set while `teardown` says some threads must go.
+    dying: AtomicBool,
+    /// Signalled when a member leaves.
+    left: Condvar,
+    /// The status the process ended with, once its last thread is gone.
+    ended: Mutex<Option<ExitStatus>>,
+    ended_cv: Condvar,
+}
+
+impl ThreadGroup {
+    pub(crate) fn new(
+        tgid: i32,
+        sigactions: [KernelSigaction; NSIG as usize],
+        rlimits: [Rlimit; RLIM_NLIMITS as usize],
+    ) -> Arc<ThreadGroup> {
+        Arc::new(ThreadGroup {
+            tgid,
+            sigactions: Mutex::new(sigactions),
+            rlimits: Mutex::new(rlimits),
+            itimer: Mutex::default(),
+            members: Mutex::new(Vec::new()),
+            shared: Mutex::new(SigQueue::default()),
+            shared_bits: AtomicU64::new(0),
+            teardown: Mutex::new(Teardown::default()),
+            dying: AtomicBool::new(false),
+            left: Condvar::new(),
+            ended: Mutex::new(None),
+            ended_cv: Condvar::new(),
+        })
+    }
+
+    fn members(&self) -> MutexGuard<'_, Vec<Member>> {
+        self.members.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn actions(&self) -> MutexGuard<'_, [KernelSigaction; NSIG as usize]> {
+        self.sigactions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn limits(&self) -> MutexGuard<'_, [Rlimit; RLIM_NLIMITS as usize]> {
+        self.rlimits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn add_member(&self, m: Member) {
+        self.members().push(m);
+    }
+
+    pub(crate) fn member_count(&self) -> usize {
+        self.members().len()
+    }
+
+    /// The inbox of live thread `tid` of this group.
+    pub(crate) fn member_inbox(&self, tid: i32) -> Option<Arc<Inbox>> {
+        self.members().iter().find(|m| m.tid == tid).map(|m| m.inbox.clone())
+    }
+
+    /// Wake every thread out of an interruptible wait (children changed state).
+    pub(crate) fn wake_all(&self) {
+        for m in self.members().iter() {
+            kernel_fs::pipe::Waker::wake(&*m.inbox);
+        }
+    }
+
+    /// Whether the disposition of `sig` discards it.
+    pub(crate) fn ignores(&self, sig: u32) -> bool {
+        let act = self.actions()[(sig - 1) as usize].handler;
+        sig != SIGKILL
+            && sig != SIGSTOP
+            && (act == SIG_IGN || (act == SIG_DFL && default_action(sig) == DefaultAction::Ignore))
+    }
+
+    /// A process-directed signal: queue it for the group and wake a thread that does not
+    /// block it (the main thread first, as Linux). EAGAIN when a real-time signal finds
+    /// the queue full.
+    pub(crate) fn post(&self, info: Siginfo) -> KResult<()> {
+        let sig = info.signo as u32;
+        if !(1..=NSIG).contains(&sig) {
+            return Ok(());
+        }
+        let members = self.members();
+        // A signal blocked everywhere waits even when ignored: the disposition may change
+        // before it is unblocked.
+        let blocked_by_all =
+            !members.is_empty() && members.iter().all(|m| m.mask.load(Ordering::Relaxed) & bit(sig) != 0);
+        if self.ignores(sig) && !blocked_by_all {
+            return Ok(());
+        }
+        let limit = self.limits()[RLIMIT_SIGPENDING as usize].rlim_cur.min(1 << 16) as usize;
+        {
+            let mut q = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            if q.enqueue(info, limit) == kernel_signal::Enqueued::Full {
+                return_errno!(EAGAIN);
+            }
+            self.shared_bits.store(q.bits(), Ordering::SeqCst);
+        }
+        let target = members.iter().find(|m| m.mask.load(Ordering::Relaxed) & bit(sig) == 0);
+        if let Some(m) = target {
+            m.inbox.notify(sig);
+        } else if sig == SIGKILL {
+            for m in members.iter() {
+                m.inbox.notify(sig);
+            }
+        }
+        Ok(())
+    }
+
+    /// The set of process-directed signals pending.
+    pub(crate) fn shared_pending(&self) -> u64 {
+        self.shared_bits.load(Ordering::SeqCst)
+    }
+
+    /// Take a process-directed signal in `set`.
+    pub(crate) fn dequeue_shared(&self, set: u64) -> Option<Siginfo> {
+        if self.shared_pending() & set == 0 {
+            return None;
+        }
+        let mut q = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let info = q.dequeue(set);
+        self.shared_bits.store(q.bits(), Ordering::SeqCst);
+        info
+    }
+
+    /// Drop pending process-directed instances of `set` (their disposition ignores them).
+    pub(crate) fn discard_shared(&self, set: u64) {
+        let mut q = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        q.discard(set);
+        self.shared_bits.store(q.bits(), Ordering::SeqCst);
+    }
+
+    /// Start exit_group (or a fatal signal's group exit) with `status`; the first
+    /// status wins. Every other thread is kicked out of what it is doing.
+    pub(crate) fn start_exit(&self, status: ExitStatus) -> ExitStatus {
+        let status = {
+            let mut t = self.teardown.lock().unwrap_or_else(|e| e.into_inner());
+            *t.exit.get_or_insert(status)
+        };
+        self.dying.store(true, Ordering::SeqCst);
+        for m in self.members().iter() {
+            m.inbox.notify(SIGKILL);
+        }
+        status
+    }
+
+    /// Whether thread `tid` must stop: the status it ends with.
+    pub(crate) fn must_exit(&self, tid: i32) -> Option<ExitStatus> {
+        if !self.dying.load(Ordering::SeqCst) {
+            return None;
+        }
+        let t = self.teardown.lock().unwrap_or_else(|e| e.into_inner());
+        match (t.exit, t.exec_by) {
+            (Some(s), _) => Some(s),
+            (None, Some(by)) if by != tid => Some(ExitStatus::Signal(SIGKILL as i32)),
+            _ => None,
+        }
+    }
+
+    /// Remove thread `tid`. Returns whether it was the last one.
+    fn leave(&self, tid: i32) -> bool {
+        let mut m = self.members();
+        m.retain(|x| x.tid != tid);
+        let last = m.is_empty();
+        drop(m);
+        self.left.notify_all();
+        last
+    }
+
+    /// Record the process's end for [`ThreadGroup::wait_ended`].
+    fn set_ended(&self, status: ExitStatus) {
+        *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
+        self.ended_cv.notify_all();
+    }
+
+    /// Wait until the last thread of the group has exited.
+    pub(crate) fn wait_ended(&self) -> ExitStatus {
+        let mut e = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(s) = *e {
+                return s;
+            }
+            e = self.ended_cv.wait(e).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The status of a group exit in progress.
+    fn exit_status(&self) -> Option<ExitStatus> {
+        self.teardown.lock().unwrap_or_else(|e| e.into_inner()).exit
+    }
+}
+
+/// What a new thread's Sentry thread needs.
+struct ThreadStart {
+    task: Task,
+    seed: platform::ThreadSeed,
+    fp: Vec<u8>,
+}
+
+impl Task {
+    /// clone(2) of a thread: CLONE_VM|CLONE_SIGHAND|CLONE_THREAD, sharing or copying files
+    /// and fs context as the flags say.
+    pub(crate) fn clone_thread(&mut self, flags: u64, newsp: u64, ptid: u64, ctid: u64, tls: u64) -> KResult<u64> {
+        let known = CLONE_VM
+            | CLONE_FS
+            | CLONE_FILES
+            | CLONE_SIGHAND
+            | CLONE_THREAD
+            | CLONE_SYSVSEM
+            | CLONE_SETTLS
+            | CLONE_PARENT_SETTID
+            | CLONE_CHILD_CLEARTID
+            | CLONE_CHILD_SETTID
+            | CLONE_DETACHED
+            | CLONE_IO;
+        if flags & !known != 0 || flags & CSIGNAL != 0 {
+            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "thread clone with unsupported flags: ENOSYS");
+            return_errno!(ENOSYS);
+        }
+        if self.tg.must_exit(self.tid).is_some() {
+            // Linux refuses new threads in a dying group.
+            return_errno!(EAGAIN);
+        }
+        let nproc = self.rlimit(RLIMIT_NPROC);
+        let tid = self.kernel.alloc_tid(self.tgid, nproc)?;
+        let space = self.mm.address_space().clone();
+        let prepared = (|| -> KResult<(platform::ThreadSeed, Vec<u8>)> {
+            let fp = self.ctx.fp_state(&*space).map_err(|_| errno!(ENOMEM))?;
+            let seed = space.prepare_thread().map_err(|e| {
+                log::error!("preparing a thread in the stub: {e}");
+                errno!(EAGAIN)
+            })?;
+            Ok((seed, fp))
+        })();
+        let (seed, fp) = match prepared {
+            Ok(x) => x,
+            Err(e) => {
+                self.kernel.release_tid(tid);
+                return Err(e);
+            }
+        };
+        let mut regs = self.regs;
+        regs.rax = 0;
+        if newsp != 0 {
+            regs.rsp = newsp;
+        }
+        if flags & CLONE_SETTLS != 0 {
+            regs.fs_base = tls;
+        }
+        let ctx = match self.kernel.platform.new_context() {
+            Ok(c) => c,
+            Err(_) => {
+                self.kernel.release_tid(tid);
+                return_errno!(ENOMEM);
+            }
+        };
+        let inbox = Arc::new(Inbox::default());
+        inbox.set_interrupter(ctx.interrupter());
+        let task = Task {
+            kernel: self.kernel.clone(),
+            tid,
+            tgid: self.tgid,
+            tg: self.tg.clone(),
+            mm: self.mm.clone(),
+            ctx,
+            regs,
+            fds: if flags & CLONE_FILES != 0 { self.fds.clone() } else { Arc::new(Mutex::new(self.fds().clone())) },
+            fs: if flags & CLONE_FS != 0 { self.fs.clone() } else { Arc::new(Mutex::new(self.fs_info().clone())) },
+            creds: self.creds.clone(),
+            sigmask: self.sigmask,
+            mask_seen: Arc::new(AtomicU64::new(self.sigmask)),
+            pending: SigQueue::default(),
+            syscall_restart: None,
+            restart_block: None,
+            saved_mask: None,
+            // A thread sharing the address space starts without an alternate stack.
+            altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
+            clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
+            robust_list: (0, 0),
+            affinity: self.affinity.clone(),
+            exit: None,
+            rng: crate::task::HostRandom,
+            inbox: inbox.clone(),
+            vfork: None,
+            name: self.name,
+        };
+        if flags & CLONE_CHILD_SETTID != 0 {
+            if let Err(e) = self.mm.write_val(ctid, &tid) {
+                self.kernel.release_tid(tid);
+                return Err(e);
+            }
+        }
+        if flags & CLONE_PARENT_SETTID != 0 {
+            if let Err(e) = self.mm.write_val(ptid, &tid) {
+                self.kernel.release_tid(tid);
+                return Err(e);
+            }
+        }
+        self.tg.add_member(Member { tid, inbox: inbox.clone(), mask: task.mask_seen.clone() });
+        let start = ThreadStart { task, seed, fp };
+        let spawned = std::thread::Builder::new().name(format!("task-{tid}")).spawn(move || run_thread(start));
+        if let Err(e) = spawned {
+            log::error!("cannot start the Sentry thread of thread {tid}: {e}");
+            self.tg.leave(tid);
+            self.kernel.release_tid(tid);
+            return_errno!(EAGAIN);
+        }
+        Ok(tid as u64)
+    }
+
+    /// The thread ends (its run loop returned `status`): clear and wake its
+    /// CLEAR_CHILD_TID word, release its robust futexes, give its host thread back to the
+    /// address space and leave the group. The last thread out ends the process and
+    /// reports its status to the parent.
+    pub(crate) fn exit_thread(&mut self, status: ExitStatus) {
+        self.release_vfork();
+        self.exit_robust_list();
+        if self.clear_child_tid != 0 && self.tg.member_count() > 1 {
+            let addr = self.clear_child_tid;
+            if self.mm.write_val(addr, &0u32).is_ok() {
+                let _ = crate::futex::wake_address(self, addr, 1, u32::MAX);
+            }
+        }
+        self.mm.address_space().release_thread();
+        let last = self.tg.leave(self.tid);
+        if self.tid != self.tgid {
+            self.kernel.release_tid(self.tid);
+        }
+        if last {
+            let status = self.tg.exit_status().unwrap_or(status);
+            self.tg.itimer.lock().unwrap_or_else(|e| e.into_inner()).cancel();
+            self.kernel.exit_process(self.tgid, status);
+            self.tg.set_ended(status);
+        }
+    }
+
+    /// execve's thread-group reset: every other thread exits; the caller waits for them,
+    /// then takes the thread-group leader's id.
+    pub(crate) fn de_thread(&mut self) -> KResult<()> {
+        if self.tg.member_count() == 1 {
+            return Ok(());
+        }
+        {
+            let mut t = self.tg.teardown.lock().unwrap_or_else(|e| e.into_inner());
+            if t.exit.is_some() || t.exec_by.is_some() {
+                // Another thread is already ending the group (or exec'ing): let it.
+                drop(t);
+                return_errno!(EAGAIN);
+            }
+            t.exec_by = Some(self.tid);
+        }
+        self.tg.dying.store(true, Ordering::SeqCst);
+        let mut m = self.tg.members();
+        for x in m.iter().filter(|x| x.tid != self.tid) {
+            x.inbox.notify(SIGKILL);
+        }
+        while m.len() > 1 {
+            m = self.tg.left.wait(m).unwrap_or_else(|e| e.into_inner());
+        }
+        drop(m);
+        {
+            let mut t = self.tg.teardown.lock().unwrap_or_else(|e| e.into_inner());
+            t.exec_by = None;
+            self.tg.dying.store(t.exit.is_some(), Ordering::SeqCst);
+        }
+        if self.tid != self.tgid {
+            // The exec'ing thread becomes the leader: its id is now the process's.
+            self.kernel.release_tid(self.tid);
+            let mut m = self.tg.members();
+            if let Some(me) = m.iter_mut().find(|x| x.tid == self.tid) {
+                me.tid = self.tgid;
+            }
+            drop(m);
+            self.tid = self.tgid;
+        }
+        Ok(())
+    }
+
+    /// Walk the robust futex list at thread exit: each futex this thread still owns is
+    /// marked FUTEX_OWNER_DIED and one waiter woken, so that the next locker learns it.
+    fn exit_robust_list(&mut self) {
+        const ROBUST_LIST_LIMIT: usize = 2048;
+        let (head, len) = self.robust_list;
+        if head == 0 || len != 24 {
+            return;
+        }
+        let Ok([next, offset, pending]) = self.mm.read_val::<[u64; 3]>(head) else { return };
+        let offset = offset as i64;
+        let mut entry = next;
+        for _ in 0..ROBUST_LIST_LIMIT {
+            if entry == head {
+                break;
+            }
+            // Read the next link before the futex is released.
+            let Ok(following) = self.mm.read_val::<u64>(entry & !1) else { break };
+            if entry != pending {
+                crate::futex::owner_died(self, (entry & !1).wrapping_add_signed(offset));
+            }
+            entry = following;
+        }
+        if pending != 0 {
+            crate::futex::owner_died(self, (pending & !1).wrapping_add_signed(offset));
+        }
+    }
+}
+
+/// A thread's Sentry thread: adopt the host thread prepared for it, run, exit.
+fn run_thread(start: ThreadStart) {
+    let ThreadStart { mut task, seed, fp } = start;
+    let space = task.mm.address_space().clone();
+    let adopted = space.adopt_thread(seed).and_then(|()| task.ctx.set_fp_state(&*space, &fp));
+    let status = match adopted {
+        Ok(()) => task.run(),
+        Err(e) => {
+            log::error!("thread {}: cannot adopt its host thread: {e}", task.tid);
+            task.tg.start_exit(ExitStatus::Signal(SIGKILL as i32))
+        }
+    };
+    task.exit_thread(status);
+}
