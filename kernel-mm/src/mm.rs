@@ -37,6 +37,12 @@ pub enum FaultError {
     Segv(i32),
     /// SIGBUS (a file page beyond the end of the file).
     Bus,
+    /// The page is already mapped with everything its area allows. Either the access
+    /// was not allowed (a protection fault: SIGSEGV with SEGV_ACCERR), or another thread
+    /// mapped the page after this fault happened and the access will now succeed. The
+    /// platform cannot tell which; the caller retries once and treats a repeat as the
+    /// protection fault.
+    Mapped,
     /// The Sentry could not update the stub (the stub is gone or memory is exhausted).
     Fatal(Error),
 }
@@ -377,7 +383,7 @@ impl MemoryManager {
                     self.break_cow(&mut st, &vma, page).map_err(FaultError::Fatal)?;
                     return Ok(());
                 }
-                return Err(FaultError::Segv(SEGV_ACCERR));
+                return Err(FaultError::Mapped);
             }
             if pte.mapped.is_some() {
                 // Mapped with less than now allowed (after mprotect or a copy elsewhere).

@@ -34,6 +34,10 @@ struct Proc {
     inbox: Option<Arc<ThreadGroup>>,
     /// Set once the process has exited and until its parent reaps it.
     zombie: Option<ExitStatus>,
+    /// PR_SET_PDEATHSIG: sent to this process when its parent exits.
+    pdeathsig: u32,
+    /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here.
+    subreaper: bool,
 }
 
 /// The sandbox's processes.
@@ -54,7 +58,10 @@ impl Kernel {
     pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<ThreadGroup>) {
         let mut t = self.procs();
         let (pgid, sid) = t.procs.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
-        t.procs.insert(pid, Proc { ppid, pgid, sid, execed: false, inbox: Some(inbox), zombie: None });
+        t.procs.insert(
+            pid,
+            Proc { ppid, pgid, sid, execed: false, inbox: Some(inbox), zombie: None, pdeathsig: 0, subreaper: false },
+        );
     }
 
     /// Record that `pid` called execve.
@@ -154,7 +161,10 @@ impl Kernel {
     fn alloc_pid(&self, limit: u64) -> KResult<i32> {
         let mut t = self.procs();
         let pid = Self::alloc_id(&mut t, limit)?;
-        t.procs.insert(pid, Proc { ppid: 0, pgid: 0, sid: 0, execed: false, inbox: None, zombie: None });
+        t.procs.insert(
+            pid,
+            Proc { ppid: 0, pgid: 0, sid: 0, execed: false, inbox: None, zombie: None, pdeathsig: 0, subreaper: false },
+        );
         Ok(pid)
     }
 
@@ -191,14 +201,63 @@ impl Kernel {
         self.procs().procs.get(&pid).map_or(0, |p| p.ppid)
     }
 
-    /// A process ended: it becomes a zombie for its parent, its children go to init, and
-    /// the parent is sent SIGCHLD.
+    /// PR_SET_PDEATHSIG of process `pid`.
+    pub(crate) fn set_pdeathsig(&self, pid: i32, sig: u32) {
+        if let Some(p) = self.procs().procs.get_mut(&pid) {
+            p.pdeathsig = sig;
+        }
+    }
+
+    /// PR_GET_PDEATHSIG of process `pid`.
+    pub(crate) fn pdeathsig(&self, pid: i32) -> u32 {
+        self.procs().procs.get(&pid).map_or(0, |p| p.pdeathsig)
+    }
+
+    /// PR_SET_CHILD_SUBREAPER of process `pid`.
+    pub(crate) fn set_subreaper(&self, pid: i32, on: bool) {
+        if let Some(p) = self.procs().procs.get_mut(&pid) {
+            p.subreaper = on;
+        }
+    }
+
+    /// PR_GET_CHILD_SUBREAPER of process `pid`.
+    pub(crate) fn subreaper(&self, pid: i32) -> bool {
+        self.procs().procs.get(&pid).is_some_and(|p| p.subreaper)
+    }
+
+    /// Where the orphans of `pid` go: its nearest live subreaper ancestor, else init.
+    fn new_parent(t: &ProcTable, pid: i32) -> i32 {
+        let mut at = t.procs.get(&pid).map_or(0, |p| p.ppid);
+        for _ in 0..PID_MAX {
+            match t.procs.get(&at) {
+                Some(p) if at > 1 => {
+                    if p.subreaper && p.zombie.is_none() {
+                        return at;
+                    }
+                    at = p.ppid;
+                }
+                _ => break,
+            }
+        }
+        1
+    }
+
+    /// A process ended: it becomes a zombie for its parent, its children go to the
+    /// nearest subreaper or init (and get their parent-death signal), and the parent is
+    /// sent SIGCHLD.
     pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus) {
+        let mut orphans = Vec::new();
         let parent_inbox = {
             let mut t = self.procs();
-            for p in t.procs.values_mut() {
+            let heir = Self::new_parent(&t, pid);
+            for (&child, p) in t.procs.iter_mut() {
                 if p.ppid == pid {
-                    p.ppid = 1;
+                    p.ppid = heir;
+                    if p.pdeathsig != 0 && p.zombie.is_none() {
+                        if let Some(g) = &p.inbox {
+                            orphans.push((g.clone(), p.pdeathsig, child));
+                        }
+                    }
                 }
             }
             let ppid = match t.procs.get_mut(&pid) {
@@ -210,6 +269,9 @@ impl Kernel {
             };
             t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
         };
+        for (group, sig, _) in orphans {
+            let _ = group.post(Siginfo::from_process(sig, kernel_signal::info::SI_USER, pid, 0));
+        }
         if let Some(group) = parent_inbox {
             let _ = group.post(chld_info(pid, status));
             // Every thread of the parent may be waiting for children.
@@ -322,6 +384,9 @@ struct Seed {
     group: Arc<ThreadGroup>,
     vfork: Option<Arc<VforkDone>>,
     name: [u8; 16],
+    no_new_privs: bool,
+    timer_slack: u64,
+    sched: (u32, i32),
 }
 
 /// The parent of a vfork waits on this until the child execs or exits.
@@ -414,6 +479,9 @@ impl Task {
             group,
             vfork: vfork.clone(),
             name: self.name,
+            no_new_privs: self.no_new_privs,
+            timer_slack: self.timer_slack,
+            sched: self.sched,
         };
         let spawned = std::thread::Builder::new().name(format!("task-{pid}")).spawn(move || run_child(seed));
         if let Err(e) = spawned {
@@ -569,6 +637,10 @@ fn build_child(s: Seed) -> KResult<Task> {
         inbox,
         vfork: s.vfork,
         name: s.name,
+        no_new_privs: s.no_new_privs,
+        timer_slack: s.timer_slack,
+        sched: s.sched,
+        last_fault: None,
     })
 }
 

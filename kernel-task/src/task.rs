@@ -13,6 +13,7 @@ use kernel_mm::vma::VmaName;
 use kernel_mm::{FaultError, MemoryFile, MemoryManager, MmLimits, MmapArgs};
 use platform::{Context, Event, Platform};
 
+pub(crate) use crate::creds::Creds;
 use crate::loader::{self, CpuAux, IdAux, Random};
 use crate::thread::ThreadGroup;
 use kernel_signal::{SigQueue, Siginfo};
@@ -94,18 +95,6 @@ impl Kernel {
     }
 }
 
-/// Credentials of a task.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Creds {
-    pub uid: u32,
-    pub euid: u32,
-    pub suid: u32,
-    pub gid: u32,
-    pub egid: u32,
-    pub sgid: u32,
-    pub groups: Vec<u32>,
-}
-
 /// What CLONE_FS shares: the working directory and the umask.
 #[derive(Clone)]
 pub(crate) struct FsInfo {
@@ -151,6 +140,14 @@ pub struct Task {
     pub(crate) vfork: Option<Arc<crate::process::VforkDone>>,
     /// The thread's name (PR_SET_NAME), NUL-padded.
     pub(crate) name: [u8; 16],
+    /// PR_SET_NO_NEW_PRIVS.
+    pub(crate) no_new_privs: bool,
+    /// PR_SET_TIMERSLACK, in nanoseconds.
+    pub(crate) timer_slack: u64,
+    /// Scheduling policy and static priority (sched_setscheduler; advisory).
+    pub(crate) sched: (u32, i32),
+    /// The last fault retried as possibly stale (address, rip).
+    pub(crate) last_fault: Option<(u64, u64)>,
 }
 
 /// ASLR randomness from the host.
@@ -224,7 +221,7 @@ impl Task {
             regs: PtRegs::default(),
             fds: Arc::new(Mutex::new(fds)),
             fs: Arc::new(Mutex::new(FsInfo { cwd, umask: 0o022 })),
-            creds: Creds { uid, euid: uid, suid: uid, gid, egid: gid, sgid: gid, groups: vec![] },
+            creds: Creds::new(uid, gid),
             sigmask: 0,
             mask_seen: Arc::new(AtomicU64::new(0)),
             pending: SigQueue::default(),
@@ -240,6 +237,10 @@ impl Task {
             inbox: Arc::new(crate::Inbox::default()),
             vfork: None,
             name: [0; 16],
+            no_new_privs: false,
+            timer_slack: crate::sys_proc::DEFAULT_TIMER_SLACK,
+            sched: (0, 0),
+            last_fault: None,
         };
         t.inbox.set_interrupter(t.ctx.interrupter());
         t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), mask: t.mask_seen.clone() });
@@ -374,6 +375,7 @@ impl Task {
             }
         }
         self.name = exec_name(filename);
+        self.creds.on_exec();
         self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
@@ -442,9 +444,22 @@ impl Task {
                 }
             };
             match event {
-                Event::Syscall => crate::syscalls::dispatch(self),
+                Event::Syscall => {
+                    self.last_fault = None;
+                    crate::syscalls::dispatch(self)
+                }
                 Event::Fault { addr, access, .. } => match self.mm.handle_fault(addr, access) {
-                    Ok(()) => {}
+                    Ok(()) => self.last_fault = None,
+                    Err(FaultError::Mapped) => {
+                        // Retry once: another thread may have mapped the page since the
+                        // fault. The same fault again is a protection fault.
+                        if self.last_fault == Some((addr, self.regs.rip)) {
+                            self.last_fault = None;
+                            self.force_signal(Siginfo::fault(SIGSEGV, SEGV_ACCERR, addr));
+                        } else {
+                            self.last_fault = Some((addr, self.regs.rip));
+                        }
+                    }
                     Err(FaultError::Segv(code)) => self.force_signal(Siginfo::fault(SIGSEGV, code, addr)),
                     Err(FaultError::Bus) => self.force_signal(Siginfo::fault(SIGBUS, BUS_ADRERR, addr)),
                     Err(FaultError::Fatal(e)) => {

@@ -53,6 +53,12 @@ pub(crate) struct ThreadGroup {
     dying: AtomicBool,
     /// Signalled when a member leaves.
     left: Condvar,
+    /// PR_SET_DUMPABLE.
+    dumpable: AtomicBool,
+    /// PR_SET_THP_DISABLE.
+    thp_disable: AtomicBool,
+    /// The nice value (setpriority).
+    nice: std::sync::atomic::AtomicI32,
     /// The status the process ended with, once its last thread is gone.
     ended: Mutex<Option<ExitStatus>>,
     ended_cv: Condvar,
@@ -75,9 +81,36 @@ impl ThreadGroup {
             teardown: Mutex::new(Teardown::default()),
             dying: AtomicBool::new(false),
             left: Condvar::new(),
+            dumpable: AtomicBool::new(true),
+            thp_disable: AtomicBool::new(false),
+            nice: std::sync::atomic::AtomicI32::new(0),
             ended: Mutex::new(None),
             ended_cv: Condvar::new(),
         })
+    }
+
+    pub(crate) fn dumpable(&self) -> bool {
+        self.dumpable.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_dumpable(&self, on: bool) {
+        self.dumpable.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn thp_disable(&self) -> bool {
+        self.thp_disable.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_thp_disable(&self, on: bool) {
+        self.thp_disable.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn nice(&self) -> i32 {
+        self.nice.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_nice(&self, nice: i32) {
+        self.nice.store(nice, Ordering::Relaxed);
     }
 
     fn members(&self) -> MutexGuard<'_, Vec<Member>> {
@@ -331,6 +364,10 @@ impl Task {
             inbox: inbox.clone(),
             vfork: None,
             name: self.name,
+            no_new_privs: self.no_new_privs,
+            timer_slack: self.timer_slack,
+            sched: self.sched,
+            last_fault: None,
         };
         if flags & CLONE_CHILD_SETTID != 0 {
             if let Err(e) = self.mm.write_val(ctid, &tid) {
