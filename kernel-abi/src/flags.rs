@@ -396,6 +396,8 @@ pub mod clone {
     pub const CLONE_UNTRACED: u64 = 0x0080_0000;
     pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
     pub const CLONE_IO: u64 = 0x8000_0000;
+    pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+    pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 }
 
 /// wait4(2)/waitid(2) options.

@@ -13,6 +13,7 @@
 
 #![deny(unsafe_code)]
 
+mod creds;
 mod futex;
 mod inbox;
 pub mod loader;
@@ -23,6 +24,7 @@ mod sys_file;
 mod sys_misc;
 mod sys_mm;
 mod sys_poll;
+mod sys_proc;
 mod sys_time;
 pub mod syscalls;
 mod task;

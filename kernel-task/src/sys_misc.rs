@@ -599,10 +599,15 @@ fn read_strings(t: &Task, mut addr: u64, total: &mut usize) -> KResult<Vec<Vec<u
 
 pub(crate) fn sys_execve(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let path = t.read_path(a[0])?;
+    execve_path(t, &path, a[1], a[2])
+}
+
+/// execve of `path` with the argument and environment vectors at `argv` and `envp`.
+pub(crate) fn execve_path(t: &mut Task, path: &[u8], argv: u64, envp: u64) -> KResult<u64> {
     let mut total = 0;
-    let argv = read_strings(t, a[1], &mut total)?;
-    let envp = read_strings(t, a[2], &mut total)?;
-    t.exec(&path, argv, envp)?;
+    let argv = read_strings(t, argv, &mut total)?;
+    let envp = read_strings(t, envp, &mut total)?;
+    t.exec(path, argv, envp)?;
     Ok(0)
 }
 

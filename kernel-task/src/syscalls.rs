@@ -5,7 +5,7 @@ use kernel_abi::nr;
 use kernel_abi::{Errno, KResult};
 
 use crate::task::Task;
-use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po, sys_time as tm};
+use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po, sys_proc as pr, sys_time as tm};
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
 pub type Handler = fn(&mut Task, [u64; 6]) -> KResult<u64>;
@@ -101,7 +101,7 @@ table! {
     MUNLOCKALL => mm::sys_munlockall, Full;
     ARCH_PRCTL => m::sys_arch_prctl, Partial("FS/GS base and CPUID queries");
     SET_TID_ADDRESS => m::sys_set_tid_address, Full;
-    SET_ROBUST_LIST => m::sys_set_robust_list, Partial("recorded; list walked on thread death with the process issue");
+    SET_ROBUST_LIST => m::sys_set_robust_list, Full;
     GET_ROBUST_LIST => m::sys_get_robust_list, Full;
     GETCPU => m::sys_getcpu, Full;
     RSEQ => m::sys_rseq, Partial("not supported: ENOSYS, as on kernels without rseq");
@@ -133,18 +133,18 @@ table! {
     SETITIMER => tm::sys_setitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
     GETITIMER => tm::sys_getitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
     RESTART_SYSCALL => m::sys_restart_syscall, Full;
-    EXIT => m::sys_exit, Partial("single-threaded: ends the thread group");
+    EXIT => m::sys_exit, Full;
     EXIT_GROUP => m::sys_exit_group, Full;
     SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;
     SCHED_SETAFFINITY => m::sys_sched_setaffinity, Partial("recorded and reported; host placement is the platform's");
-    RT_SIGPENDING => m::sys_rt_sigpending, Partial("only signals the task sent itself can be pending");
+    RT_SIGPENDING => m::sys_rt_sigpending, Full;
     SCHED_YIELD => m::sys_sched_yield, Full;
     SYSINFO => m::sys_sysinfo, Full;
     RT_SIGACTION => m::sys_rt_sigaction, Full;
     RT_SIGPROCMASK => m::sys_rt_sigprocmask, Full;
     RT_SIGRETURN => m::sys_rt_sigreturn, Full;
     RT_SIGSUSPEND => m::sys_rt_sigsuspend, Full;
-    RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Partial("standard signals only: one pending instance each");
+    RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Full;
     SIGALTSTACK => m::sys_sigaltstack, Full;
     FUTEX => crate::futex::sys_futex, Partial("no priority-inheritance operations (ENOSYS)");
     KILL => m::sys_kill, Full;
@@ -153,11 +153,37 @@ table! {
     GETPGRP => m::sys_getpgrp, Full;
     SETSID => m::sys_setsid, Partial("no controlling terminals yet");
     GETSID => m::sys_getsid, Full;
-    TKILL => m::sys_tkill, Partial("only the caller itself: one process per sandbox until the process issue");
-    TGKILL => m::sys_tgkill, Partial("only the caller itself: one process per sandbox until the process issue");
+    TKILL => m::sys_tkill, Full;
+    TGKILL => m::sys_tgkill, Full;
     FORK => m::sys_fork, Full;
     VFORK => m::sys_vfork, Partial("the child gets a copy of memory, not the parent's");
-    CLONE => m::sys_clone, Partial("processes only (no threads or namespaces); CLONE_VM|CLONE_VFORK copies memory");
+    CLONE => m::sys_clone, Partial("no namespaces; CLONE_VM without CLONE_THREAD or CLONE_VFORK is ENOSYS; CLONE_VM|CLONE_VFORK copies memory");
+    CLONE3 => pr::sys_clone3, Partial("as clone; set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are refused");
+    EXECVEAT => pr::sys_execveat, Full;
+    SETUID => pr::sys_setuid, Full;
+    SETGID => pr::sys_setgid, Full;
+    SETREUID => pr::sys_setreuid, Full;
+    SETREGID => pr::sys_setregid, Full;
+    SETRESUID => pr::sys_setresuid, Full;
+    SETRESGID => pr::sys_setresgid, Full;
+    SETFSUID => pr::sys_setfsuid, Full;
+    SETFSGID => pr::sys_setfsgid, Full;
+    SETGROUPS => pr::sys_setgroups, Full;
+    CAPGET => pr::sys_capget, Partial("the caller's own capabilities only; other tasks EPERM");
+    CAPSET => pr::sys_capset, Full;
+    PRCTL => pr::sys_prctl, Partial("no PR_SET_SECCOMP, PR_SET_SECUREBITS or memory-map options; PDEATHSIG fires on the parent process's exit");
+    SCHED_GETSCHEDULER => pr::sys_sched_getscheduler, Partial("policies are recorded, not enforced; other tasks report SCHED_OTHER");
+    SCHED_SETSCHEDULER => pr::sys_sched_setscheduler, Partial("recorded, not enforced; the caller only");
+    SCHED_GETPARAM => pr::sys_sched_getparam, Partial("as sched_getscheduler");
+    SCHED_SETPARAM => pr::sys_sched_setparam, Partial("as sched_setscheduler");
+    SCHED_GET_PRIORITY_MAX => pr::sys_sched_get_priority_max, Full;
+    SCHED_GET_PRIORITY_MIN => pr::sys_sched_get_priority_min, Full;
+    SCHED_RR_GET_INTERVAL => pr::sys_sched_rr_get_interval, Partial("100 ms for every policy but SCHED_FIFO");
+    GETPRIORITY => pr::sys_getpriority, Partial("nice values are per process, recorded, not enforced");
+    SETPRIORITY => pr::sys_setpriority, Partial("nice values are per process, recorded, not enforced; PRIO_USER matches the caller only");
+    MEMBARRIER => pr::sys_membarrier, Partial("QUERY reports no supported command");
+    RT_SIGQUEUEINFO => pr::sys_rt_sigqueueinfo, Full;
+    RT_TGSIGQUEUEINFO => pr::sys_rt_tgsigqueueinfo, Full;
     WAIT4 => m::sys_wait4, Partial("rusage is zero");
     WAITID => m::sys_waitid, Partial("exits only (no stops/continues)");
     EXECVE => m::sys_execve, Partial("single-threaded processes; set-id bits are ignored");
@@ -223,7 +249,7 @@ mod tests {
             assert!(kernel_abi::syscall_name(*n).is_some());
             assert!(lookup(*n).is_some());
         }
-        assert!(lookup(nr::CLONE3).is_none());
+        assert!(lookup(nr::FUTEX_WAITV).is_none());
         let mut seen = std::collections::HashSet::new();
         assert!(IMPLEMENTED.iter().all(|(n, _)| seen.insert(*n)), "duplicate entries");
     }
