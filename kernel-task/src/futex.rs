@@ -104,11 +104,27 @@ impl Kernel {
     }
 }
 
+/// The end of the user address range Linux accepts (TASK_SIZE_MAX).
+const USER_END: u64 = 0x7fff_ffff_f000;
+
+/// How many waiters a wake count means: Linux wakes at least one, even for 0 or a
+/// negative count.
+fn wake_count(n: u32) -> u32 {
+    if (n as i32) <= 0 {
+        1
+    } else {
+        n
+    }
+}
+
 /// The key of the futex word at `uaddr` for an operation with or without
 /// FUTEX_PRIVATE_FLAG.
 fn key_of(t: &Task, uaddr: u64, private: bool) -> KResult<Key> {
     if !uaddr.is_multiple_of(4) {
         return_errno!(EINVAL);
+    }
+    if uaddr.checked_add(4).is_none_or(|end| end > USER_END) {
+        return_errno!(EFAULT);
     }
     let mm = Arc::as_ptr(&t.mm) as usize;
     if private {
@@ -211,7 +227,9 @@ fn wake_op(w: &AtomicU32, encoded: u32) -> KResult<bool> {
         oparg = 1i32.wrapping_shl((oparg & 31) as u32);
     }
     let oparg = oparg as u32;
-    if op > 4 || cmp > 5 {
+    // An unknown operation changes nothing; an unknown comparison is found after the
+    // operation is done, as Linux.
+    if op > 4 {
         return_errno!(ENOSYS);
     }
     let old = match op {
@@ -227,7 +245,8 @@ fn wake_op(w: &AtomicU32, encoded: u32) -> KResult<bool> {
         2 => old < cmparg,
         3 => old <= cmparg,
         4 => old > cmparg,
-        _ => old >= cmparg,
+        5 => old >= cmparg,
+        _ => return_errno!(ENOSYS),
     })
 }
 
@@ -255,7 +274,7 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     let uaddr = a[0];
     let val = a[2] as u32;
-    if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_LOCK_PI2) {
+    if op & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
         return_errno!(ENOSYS);
     }
     match cmd {
@@ -264,10 +283,10 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             if bitset == 0 {
                 return_errno!(EINVAL);
             }
-            // FUTEX_WAIT's timeout is relative (on CLOCK_MONOTONIC, or absolute on
-            // REALTIME with the flag); WAIT_BITSET's is absolute.
+            // FUTEX_WAIT's timeout is relative; WAIT_BITSET's is absolute, on
+            // CLOCK_MONOTONIC or (with the flag) CLOCK_REALTIME.
             let clock = if op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
-            let absolute = (cmd == FUTEX_WAIT_BITSET || op & FUTEX_CLOCK_REALTIME != 0).then_some(clock);
+            let absolute = (cmd == FUTEX_WAIT_BITSET).then_some(clock);
             let deadline = timeout(t, a[3], absolute)?;
             let key = key_of(t, uaddr, private)?;
             wait(t, key, uaddr, val, bitset, deadline)
@@ -278,7 +297,7 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                 return_errno!(EINVAL);
             }
             let key = key_of(t, uaddr, private)?;
-            Ok(u64::from(t.kernel.futexes().wake(key, val, bitset)))
+            Ok(u64::from(t.kernel.futexes().wake(key, wake_count(val), bitset)))
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             // The fourth argument is a count here, not a timeout.
@@ -307,9 +326,9 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             let k2 = key_of(t, a[4], private)?;
             let mut tbl = t.kernel.futexes();
             let cond = t.mm.with_atomic_u32(a[4], true, |w| wake_op(w, a[5] as u32))??;
-            let mut woken = tbl.wake(k1, val, FUTEX_BITSET_MATCH_ANY);
+            let mut woken = tbl.wake(k1, wake_count(val), FUTEX_BITSET_MATCH_ANY);
             if cond {
-                woken += tbl.wake(k2, n2, FUTEX_BITSET_MATCH_ANY);
+                woken += tbl.wake(k2, wake_count(n2), FUTEX_BITSET_MATCH_ANY);
             }
             Ok(u64::from(woken))
         }
@@ -364,7 +383,12 @@ mod tests {
         assert!(wake_op(&w, enc(4, 2, 0xfff, 0)).is_ok());
         assert_eq!(w.load(Ordering::SeqCst), 16 ^ 0xffff_ffff);
         assert_eq!(wake_op(&w, enc(5, 0, 0, 0)).unwrap_err().errno, kernel_abi::Errno::ENOSYS);
-        assert_eq!(wake_op(&w, enc(0, 6, 0, 0)).unwrap_err().errno, kernel_abi::Errno::ENOSYS);
+        assert_eq!(wake_op(&w, enc(1, 6, 1, 0)).unwrap_err().errno, kernel_abi::Errno::ENOSYS);
+        assert_eq!(
+            w.load(Ordering::SeqCst),
+            (16 ^ 0xffff_ffff) + 1,
+            "the operation is done before the comparison fails"
+        );
     }
 
     #[test]

@@ -158,7 +158,7 @@ impl Kernel {
     }
 
     /// A PID for a new process, reserved until the child registers.
-    fn alloc_pid(&self, limit: u64) -> KResult<i32> {
+    pub(crate) fn alloc_pid(&self, limit: u64) -> KResult<i32> {
         let mut t = self.procs();
         let pid = Self::alloc_id(&mut t, limit)?;
         t.procs.insert(
@@ -169,7 +169,7 @@ impl Kernel {
     }
 
     /// Give back a PID whose process never started.
-    fn release_pid(&self, pid: i32) {
+    pub(crate) fn release_pid(&self, pid: i32) {
         self.procs().procs.remove(&pid);
     }
 
@@ -402,7 +402,7 @@ impl VforkDone {
         self.cv.notify_all();
     }
 
-    fn wait(&self) {
+    pub(crate) fn wait(&self) {
         let mut d = self.done.lock().unwrap_or_else(|e| e.into_inner());
         while !*d {
             d = self.cv.wait(d).unwrap_or_else(|e| e.into_inner());
@@ -411,24 +411,14 @@ impl VforkDone {
 }
 
 impl Task {
-    /// fork, vfork, and clone for new processes.
+    /// fork, and clone of a new process with its own (copied) memory.
     pub(crate) fn clone_process(&mut self, flags: u64, newsp: u64, ptid: u64, ctid: u64, tls: u64) -> KResult<u64> {
-        let known = CSIGNAL
-            | CLONE_VM
-            | CLONE_VFORK
-            | CLONE_SETTLS
-            | CLONE_PARENT_SETTID
-            | CLONE_CHILD_CLEARTID
-            | CLONE_CHILD_SETTID;
+        let known =
+            CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
         if flags & !known != 0 {
-            self.kernel
-                .log_once(Some(kernel_abi::nr::CLONE), "threads and namespace flags are not supported yet: ENOSYS");
-            return_errno!(ENOSYS);
-        }
-        if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
             self.kernel.log_once(
                 Some(kernel_abi::nr::CLONE),
-                "CLONE_VM without CLONE_VFORK or CLONE_THREAD (a process sharing memory) is not supported",
+                "namespace and other process flags are not supported yet: ENOSYS",
             );
             return_errno!(ENOSYS);
         }
@@ -449,8 +439,6 @@ impl Task {
                 return Err(e);
             }
         };
-        // With CLONE_VM|CLONE_VFORK the child gets a copy rather than shared memory: what
-        // it writes before execve is not seen by the parent.
         let mut regs = self.regs;
         regs.rax = 0;
         if newsp != 0 {

@@ -786,7 +786,7 @@ pub(crate) fn sys_fork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_vfork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
     use kernel_abi::flags::clone::{CLONE_VFORK, CLONE_VM};
-    t.clone_process(CLONE_VM | CLONE_VFORK | u64::from(SIGCHLD), 0, 0, 0, 0)
+    t.clone_shared_vm(CLONE_VM | CLONE_VFORK | u64::from(SIGCHLD), 0, 0, 0, 0)
 }
 
 /// clone(flags, newsp, parent_tid, child_tid, tls) (x86_64 argument order).
@@ -799,8 +799,8 @@ pub(crate) fn sys_clone(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     {
         return_errno!(EINVAL);
     }
-    if flags & CLONE_THREAD != 0 {
-        return t.clone_thread(flags, a[1], a[2], a[3], a[4]);
+    if flags & CLONE_VM != 0 {
+        return t.clone_shared_vm(flags, a[1], a[2], a[3], a[4]);
     }
     t.clone_process(flags, a[1], a[2], a[3], a[4])
 }

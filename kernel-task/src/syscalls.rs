@@ -156,8 +156,8 @@ table! {
     TKILL => m::sys_tkill, Full;
     TGKILL => m::sys_tgkill, Full;
     FORK => m::sys_fork, Full;
-    VFORK => m::sys_vfork, Partial("the child gets a copy of memory, not the parent's");
-    CLONE => m::sys_clone, Partial("no namespaces; CLONE_VM without CLONE_THREAD or CLONE_VFORK is ENOSYS; CLONE_VM|CLONE_VFORK copies memory");
+    VFORK => m::sys_vfork, Full;
+    CLONE => m::sys_clone, Partial("no namespaces, CLONE_PIDFD or CLONE_PTRACE; CLONE_SIGHAND without CLONE_THREAD is ENOSYS");
     CLONE3 => pr::sys_clone3, Partial("as clone; set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are refused");
     EXECVEAT => pr::sys_execveat, Full;
     SETUID => pr::sys_setuid, Full;

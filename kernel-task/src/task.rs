@@ -360,6 +360,10 @@ impl Task {
             // Another thread is exiting the group or exec'ing: this one dies with it.
             return_errno!(EAGAIN);
         }
+        if !Arc::ptr_eq(&self.mm, &mm) {
+            // Leave the old address space to whoever still shares it (a vfork parent).
+            self.mm.address_space().release_thread();
+        }
         self.mm = mm;
         self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
         self.inbox.set_interrupter(self.ctx.interrupter());

@@ -279,10 +279,13 @@ struct ThreadStart {
 }
 
 impl Task {
-    /// clone(2) of a thread: CLONE_VM|CLONE_SIGHAND|CLONE_THREAD, sharing or copying files
-    /// and fs context as the flags say.
-    pub(crate) fn clone_thread(&mut self, flags: u64, newsp: u64, ptid: u64, ctid: u64, tls: u64) -> KResult<u64> {
+    /// clone(2) of a task sharing this one's memory (CLONE_VM): a thread of this process
+    /// with CLONE_THREAD, otherwise a new child process in the same address space (vfork,
+    /// posix_spawn). Files and fs context are shared or copied as the flags say.
+    pub(crate) fn clone_shared_vm(&mut self, flags: u64, newsp: u64, ptid: u64, ctid: u64, tls: u64) -> KResult<u64> {
+        let thread = flags & CLONE_THREAD != 0;
         let known = CLONE_VM
+            | CLONE_VFORK
             | CLONE_FS
             | CLONE_FILES
             | CLONE_SIGHAND
@@ -294,16 +297,21 @@ impl Task {
             | CLONE_CHILD_SETTID
             | CLONE_DETACHED
             | CLONE_IO;
-        if flags & !known != 0 || flags & CSIGNAL != 0 {
-            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "thread clone with unsupported flags: ENOSYS");
+        let exit_signal = flags & CSIGNAL;
+        if flags & !(known | CSIGNAL) != 0 || (thread && exit_signal != 0) || (!thread && flags & CLONE_SIGHAND != 0) {
+            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "clone of shared memory with unsupported flags: ENOSYS");
             return_errno!(ENOSYS);
+        }
+        if !thread && exit_signal != u64::from(SIGCHLD) && exit_signal != 0 {
+            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "exit signals other than SIGCHLD are sent as SIGCHLD");
         }
         if self.tg.must_exit(self.tid).is_some() {
             // Linux refuses new threads in a dying group.
             return_errno!(EAGAIN);
         }
         let nproc = self.rlimit(RLIMIT_NPROC);
-        let tid = self.kernel.alloc_tid(self.tgid, nproc)?;
+        let tid = if thread { self.kernel.alloc_tid(self.tgid, nproc)? } else { self.kernel.alloc_pid(nproc)? };
+        let release = |k: &crate::task::Kernel| if thread { k.release_tid(tid) } else { k.release_pid(tid) };
         let space = self.mm.address_space().clone();
         let prepared = (|| -> KResult<(platform::ThreadSeed, Vec<u8>)> {
             let fp = self.ctx.fp_state(&*space).map_err(|_| errno!(ENOMEM))?;
@@ -316,7 +324,7 @@ impl Task {
         let (seed, fp) = match prepared {
             Ok(x) => x,
             Err(e) => {
-                self.kernel.release_tid(tid);
+                release(&self.kernel);
                 return Err(e);
             }
         };
@@ -331,17 +339,19 @@ impl Task {
         let ctx = match self.kernel.platform.new_context() {
             Ok(c) => c,
             Err(_) => {
-                self.kernel.release_tid(tid);
+                release(&self.kernel);
                 return_errno!(ENOMEM);
             }
         };
         let inbox = Arc::new(Inbox::default());
         inbox.set_interrupter(ctx.interrupter());
+        let tg = if thread { self.tg.clone() } else { ThreadGroup::new(tid, *self.tg.actions(), *self.tg.limits()) };
+        let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(crate::process::VforkDone::default()));
         let task = Task {
             kernel: self.kernel.clone(),
             tid,
-            tgid: self.tgid,
-            tg: self.tg.clone(),
+            tgid: if thread { self.tgid } else { tid },
+            tg: tg.clone(),
             mm: self.mm.clone(),
             ctx,
             regs,
@@ -354,41 +364,52 @@ impl Task {
             syscall_restart: None,
             restart_block: None,
             saved_mask: None,
-            // A thread sharing the address space starts without an alternate stack.
-            altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
+            // A task sharing the address space starts without an alternate stack (but a
+            // vfork child, which runs on the parent's, keeps it).
+            altstack: if flags & CLONE_VFORK != 0 {
+                self.altstack
+            } else {
+                StackT { ss_flags: SS_DISABLE, ..Default::default() }
+            },
             clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
             robust_list: (0, 0),
             affinity: self.affinity.clone(),
             exit: None,
             rng: crate::task::HostRandom,
             inbox: inbox.clone(),
-            vfork: None,
+            vfork: vfork.clone(),
             name: self.name,
             no_new_privs: self.no_new_privs,
             timer_slack: self.timer_slack,
             sched: self.sched,
             last_fault: None,
         };
-        if flags & CLONE_CHILD_SETTID != 0 {
-            if let Err(e) = self.mm.write_val(ctid, &tid) {
-                self.kernel.release_tid(tid);
-                return Err(e);
+        for (set, addr) in [(CLONE_CHILD_SETTID, ctid), (CLONE_PARENT_SETTID, ptid)] {
+            if flags & set != 0 {
+                if let Err(e) = self.mm.write_val(addr, &tid) {
+                    release(&self.kernel);
+                    return Err(e);
+                }
             }
         }
-        if flags & CLONE_PARENT_SETTID != 0 {
-            if let Err(e) = self.mm.write_val(ptid, &tid) {
-                self.kernel.release_tid(tid);
-                return Err(e);
-            }
+        tg.add_member(Member { tid, inbox: inbox.clone(), mask: task.mask_seen.clone() });
+        if !thread {
+            self.kernel.register(tid, self.tgid, tg.clone());
         }
-        self.tg.add_member(Member { tid, inbox: inbox.clone(), mask: task.mask_seen.clone() });
         let start = ThreadStart { task, seed, fp };
         let spawned = std::thread::Builder::new().name(format!("task-{tid}")).spawn(move || run_thread(start));
         if let Err(e) = spawned {
-            log::error!("cannot start the Sentry thread of thread {tid}: {e}");
-            self.tg.leave(tid);
-            self.kernel.release_tid(tid);
+            log::error!("cannot start the Sentry thread of task {tid}: {e}");
+            tg.leave(tid);
+            if thread {
+                self.kernel.release_tid(tid);
+            } else {
+                self.kernel.exit_process(tid, ExitStatus::Signal(SIGKILL as i32));
+            }
             return_errno!(EAGAIN);
+        }
+        if let Some(v) = vfork {
+            v.wait();
         }
         Ok(tid as u64)
     }
@@ -400,7 +421,8 @@ impl Task {
     pub(crate) fn exit_thread(&mut self, status: ExitStatus) {
         self.release_vfork();
         self.exit_robust_list();
-        if self.clear_child_tid != 0 && self.tg.member_count() > 1 {
+        // As Linux: only while someone else still uses the memory.
+        if self.clear_child_tid != 0 && Arc::strong_count(&self.mm) > 1 {
             let addr = self.clear_child_tid;
             if self.mm.write_val(addr, &0u32).is_ok() {
                 let _ = crate::futex::wake_address(self, addr, 1, u32::MAX);
