@@ -38,6 +38,27 @@ struct Proc {
     pdeathsig: u32,
     /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here.
     subreaper: bool,
+    /// A stop not yet reported to a WUNTRACED/WSTOPPED wait: the stop signal.
+    stop_report: Option<i32>,
+    /// A continue not yet reported to a WCONTINUED wait.
+    cont_report: bool,
+}
+
+impl Proc {
+    fn new(ppid: i32, pgid: i32, sid: i32, group: Option<Arc<ThreadGroup>>) -> Proc {
+        Proc {
+            ppid,
+            pgid,
+            sid,
+            execed: false,
+            inbox: group,
+            zombie: None,
+            pdeathsig: 0,
+            subreaper: false,
+            stop_report: None,
+            cont_report: false,
+        }
+    }
 }
 
 /// The sandbox's processes.
@@ -58,10 +79,7 @@ impl Kernel {
     pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<ThreadGroup>) {
         let mut t = self.procs();
         let (pgid, sid) = t.procs.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
-        t.procs.insert(
-            pid,
-            Proc { ppid, pgid, sid, execed: false, inbox: Some(inbox), zombie: None, pdeathsig: 0, subreaper: false },
-        );
+        t.procs.insert(pid, Proc::new(ppid, pgid, sid, Some(inbox)));
     }
 
     /// Record that `pid` called execve.
@@ -161,10 +179,7 @@ impl Kernel {
     pub(crate) fn alloc_pid(&self, limit: u64) -> KResult<i32> {
         let mut t = self.procs();
         let pid = Self::alloc_id(&mut t, limit)?;
-        t.procs.insert(
-            pid,
-            Proc { ppid: 0, pgid: 0, sid: 0, execed: false, inbox: None, zombie: None, pdeathsig: 0, subreaper: false },
-        );
+        t.procs.insert(pid, Proc::new(0, 0, 0, None));
         Ok(pid)
     }
 
@@ -273,7 +288,7 @@ impl Kernel {
             let _ = group.post(Siginfo::from_process(sig, kernel_signal::info::SI_USER, pid, 0));
         }
         if let Some(group) = parent_inbox {
-            let _ = group.post(chld_info(pid, status));
+            let _ = group.post(chld_info(pid, ChildEvent::Exited(status)));
             // Every thread of the parent may be waiting for children.
             group.wake_all();
         }
@@ -303,10 +318,11 @@ impl Kernel {
             .collect()
     }
 
-    /// A zombie child of `parent` matching `which` (-1 any, > 0 that pid, 0 the parent's
-    /// group, < -1 group -which), reaped unless `keep`. `Ok(None)`: matching children
-    /// exist but none has exited. ECHILD: none.
-    fn reap(&self, parent: i32, which: i32, keep: bool) -> KResult<Option<(i32, ExitStatus)>> {
+    /// A child of `parent` matching `which` (-1 any, > 0 that pid, 0 the parent's group,
+    /// < -1 group -which) with an event `want` asks for: an exit (the zombie is reaped
+    /// unless `want.keep`), a stop or a continue (reported once unless `want.keep`).
+    /// `Ok(None)`: matching children exist but have nothing to report. ECHILD: none.
+    fn reap(&self, parent: i32, which: i32, want: WaitFor) -> KResult<Option<(i32, ChildEvent)>> {
         let mut t = self.procs();
         let group = match which {
             0 => t.procs.get(&parent).map(|p| p.pgid),
@@ -315,42 +331,109 @@ impl Kernel {
         };
         let mut any = false;
         let mut found = None;
-        for (&pid, p) in t.procs.iter() {
+        for (&pid, p) in t.procs.iter_mut() {
             let matches = match which {
                 -1 => true,
                 w if w > 0 => pid == w,
                 _ => Some(p.pgid) == group,
             };
-            if p.ppid != parent || !matches {
+            if p.ppid != parent || !matches || p.inbox.is_none() {
                 continue;
             }
             any = true;
             if let Some(s) = p.zombie {
-                found = Some((pid, s));
+                if want.exited {
+                    found = Some((pid, ChildEvent::Exited(s)));
+                    break;
+                }
+                continue;
+            }
+            if want.stopped {
+                if let Some(sig) = p.stop_report {
+                    if !want.keep {
+                        p.stop_report = None;
+                    }
+                    found = Some((pid, ChildEvent::Stopped(sig)));
+                    break;
+                }
+            }
+            if want.continued && p.cont_report {
+                if !want.keep {
+                    p.cont_report = false;
+                }
+                found = Some((pid, ChildEvent::Continued));
                 break;
             }
         }
-        if let Some((pid, s)) = found {
-            if !keep {
+        if let Some((pid, ChildEvent::Exited(s))) = found {
+            if !want.keep {
                 t.procs.remove(&pid);
             }
-            return Ok(Some((pid, s)));
+            return Ok(Some((pid, ChildEvent::Exited(s))));
+        }
+        if found.is_some() {
+            return Ok(found);
         }
         if !any {
             return_errno!(ECHILD);
         }
         Ok(None)
     }
+
+    /// Process `pid` stopped (`Some(sig)`) or continued (`None`): record it for the
+    /// parent's wait and send the parent SIGCHLD unless its handler says SA_NOCLDSTOP.
+    pub(crate) fn report_job_control(&self, pid: i32, stopped: Option<i32>) {
+        let parent = {
+            let mut t = self.procs();
+            let Some(p) = t.procs.get_mut(&pid) else { return };
+            p.stop_report = stopped;
+            p.cont_report = stopped.is_none();
+            let ppid = p.ppid;
+            t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
+        };
+        let Some(group) = parent else { return };
+        let nocldstop = group.actions()[(SIGCHLD - 1) as usize].flags & SA_NOCLDSTOP != 0;
+        if !nocldstop {
+            let event = match stopped {
+                Some(sig) => ChildEvent::Stopped(sig),
+                None => ChildEvent::Continued,
+            };
+            let _ = group.post(chld_info(pid, event));
+        }
+        group.wake_all();
+    }
+}
+
+/// What a wait asks for.
+#[derive(Clone, Copy, Debug)]
+struct WaitFor {
+    exited: bool,
+    stopped: bool,
+    continued: bool,
+    /// WNOWAIT: leave the event to be reported again.
+    keep: bool,
+}
+
+/// What a wait reports about a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChildEvent {
+    Exited(ExitStatus),
+    Stopped(i32),
+    Continued,
 }
 
 const CLD_EXITED: i32 = 1;
 const CLD_KILLED: i32 = 2;
+const CLD_STOPPED: i32 = 5;
+const CLD_CONTINUED: i32 = 6;
 
-/// The SIGCHLD siginfo for a child's end.
-fn chld_info(pid: i32, status: ExitStatus) -> Siginfo {
-    let (code, st) = match status {
-        ExitStatus::Code(c) => (CLD_EXITED, c),
-        ExitStatus::Signal(s) => (CLD_KILLED, s),
+/// The SIGCHLD siginfo for a child's exit, stop or continue.
+fn chld_info(pid: i32, event: ChildEvent) -> Siginfo {
+    let (code, st) = match event {
+        ChildEvent::Exited(ExitStatus::Code(c)) => (CLD_EXITED, c),
+        ChildEvent::Exited(ExitStatus::Signal(s)) => (CLD_KILLED, s),
+        ChildEvent::Stopped(s) => (CLD_STOPPED, s),
+        ChildEvent::Continued => (CLD_CONTINUED, SIGCONT as i32),
     };
     let mut info = Siginfo::from_process(SIGCHLD, code, pid, 0);
     // si_status at offset 24.
@@ -358,11 +441,14 @@ fn chld_info(pid: i32, status: ExitStatus) -> Siginfo {
     info
 }
 
-/// The wait status word: exit code << 8, or the signal number.
-fn wait_status(s: ExitStatus) -> i32 {
-    match s {
-        ExitStatus::Code(c) => (c & 0xff) << 8,
-        ExitStatus::Signal(sig) => sig & 0x7f,
+/// The wait status word: exit code << 8, the killing signal, a stop (signal << 8 | 0x7f)
+/// or a continue (0xffff).
+fn wait_status(e: ChildEvent) -> i32 {
+    match e {
+        ChildEvent::Exited(ExitStatus::Code(c)) => (c & 0xff) << 8,
+        ChildEvent::Exited(ExitStatus::Signal(sig)) => sig & 0x7f,
+        ChildEvent::Stopped(sig) => ((sig & 0xff) << 8) | 0x7f,
+        ChildEvent::Continued => 0xffff,
     }
 }
 
@@ -447,7 +533,7 @@ impl Task {
         if flags & CLONE_SETTLS != 0 {
             regs.fs_base = tls;
         }
-        let group = ThreadGroup::new(pid, *self.tg.actions(), *self.tg.limits());
+        let group = ThreadGroup::new(&self.kernel, pid, *self.tg.actions(), *self.tg.limits());
         self.kernel.register(pid, self.tgid, group.clone());
         let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
         let seed = Seed {
@@ -494,16 +580,23 @@ impl Task {
         if which == i32::MIN {
             return_errno!(ESRCH);
         }
-        let (pid, st) = self.wait_child(which, options & WNOHANG != 0, false)?.unwrap_or((0, ExitStatus::Code(0)));
-        if pid != 0 {
+        let want = WaitFor {
+            exited: true,
+            stopped: options & WUNTRACED != 0,
+            continued: options & WCONTINUED != 0,
+            keep: false,
+        };
+        let found = self.wait_child(which, options & WNOHANG != 0, want)?;
+        if let Some((pid, event)) = found {
             if status != 0 {
-                self.mm.write_val(status, &wait_status(st))?;
+                self.mm.write_val(status, &wait_status(event))?;
             }
             if rusage != 0 {
                 self.mm.write_val(rusage, &kernel_abi::Rusage::default())?;
             }
+            return Ok(pid as u64);
         }
-        Ok(pid as u64)
+        Ok(0)
     }
 
     /// waitid(2) for P_ALL, P_PID and P_PGID (any child: groups are not tracked yet).
@@ -521,15 +614,13 @@ impl Task {
             2 if (id as i32) > 0 => -(id as i32),
             _ => return_errno!(EINVAL),
         };
-        if options & WEXITED == 0 {
-            // Only stops/continues asked for: there are none to report.
-            if options & WNOHANG != 0 {
-                return Ok(0);
-            }
-            self.kernel.log_once(Some(kernel_abi::nr::WAITID), "waiting for stops/continues only is not supported");
-            return_errno!(EINVAL);
-        }
-        let found = self.wait_child(which, options & WNOHANG != 0, options & WNOWAIT != 0)?;
+        let want = WaitFor {
+            exited: options & WEXITED != 0,
+            stopped: options & WSTOPPED != 0,
+            continued: options & WCONTINUED != 0,
+            keep: options & WNOWAIT != 0,
+        };
+        let found = self.wait_child(which, options & WNOHANG != 0, want)?;
         if infop != 0 {
             let info = match found {
                 Some((pid, st)) => chld_info(pid, st),
@@ -540,9 +631,9 @@ impl Task {
         Ok(0)
     }
 
-    fn wait_child(&mut self, which: i32, nohang: bool, keep: bool) -> KResult<Option<(i32, ExitStatus)>> {
+    fn wait_child(&mut self, which: i32, nohang: bool, want: WaitFor) -> KResult<Option<(i32, ChildEvent)>> {
         loop {
-            if let Some(found) = self.kernel.reap(self.tgid, which, keep)? {
+            if let Some(found) = self.kernel.reap(self.tgid, which, want)? {
                 return Ok(Some(found));
             }
             if nohang {

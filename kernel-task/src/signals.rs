@@ -95,8 +95,9 @@ impl Task {
         for sig in 1..=NSIG {
             let act = acts[(sig - 1) as usize].handler;
             let dfl = act == SIG_DFL;
-            // Stops and continues are not implemented: they do not interrupt either.
-            let no_effect = dfl && matches!(default_action(sig), DefaultAction::Stop | DefaultAction::Continue);
+            // SIGCONT's default action happened when it was sent; nothing to interrupt
+            // for. (A stop does interrupt: the call restarts after the continue.)
+            let no_effect = dfl && default_action(sig) == DefaultAction::Continue;
             let ignored = sig != SIGKILL
                 && sig != SIGSTOP
                 && (act == SIG_IGN || (dfl && default_action(sig) == DefaultAction::Ignore));
@@ -137,6 +138,26 @@ impl Task {
                 Readiness::NotReady => return_errno!(EAGAIN),
                 Readiness::Interrupted => self.take_inbox(),
             }
+        }
+    }
+
+    /// Wait while the group is stopped by job control: until SIGCONT (sent to the
+    /// process, or to this thread), SIGKILL, or the group's exit.
+    pub(crate) fn wait_while_stopped(&mut self) {
+        let wake_on = bit(SIGKILL) | bit(SIGCONT);
+        loop {
+            if !self.tg.stopped() || self.tg.must_exit(self.tid).is_some() {
+                return;
+            }
+            self.take_inbox();
+            if self.pending.bits() & bit(SIGCONT) != 0 {
+                self.tg.continue_group();
+                return;
+            }
+            if (self.pending.bits() | self.tg.shared_pending()) & bit(SIGKILL) != 0 {
+                return;
+            }
+            let _ = self.inbox.wait(None, !wake_on);
         }
     }
 
@@ -224,7 +245,13 @@ impl Task {
             let act = self.tg.actions()[(sig - 1) as usize];
             match act.handler {
                 SIG_IGN => {}
-                SIG_DFL => self.default_action(sig, &info),
+                SIG_DFL => {
+                    self.default_action(sig, &info);
+                    if self.tg.stopped() {
+                        // The rest waits for the continue.
+                        break;
+                    }
+                }
                 _ => {
                     self.settle_restart(Some(act.flags));
                     self.run_handler(sig, info, act)
@@ -267,9 +294,7 @@ impl Task {
     fn default_action(&mut self, sig: u32, info: &Siginfo) {
         match default_action(sig) {
             DefaultAction::Ignore | DefaultAction::Continue => {}
-            DefaultAction::Stop => {
-                self.kernel.log_once(None, "job-control stops are not supported yet; the stop signal is ignored");
-            }
+            DefaultAction::Stop => self.tg.group_stop(sig),
             DefaultAction::Terminate | DefaultAction::Core => {
                 if self.kernel.strace {
                     eprintln!("--- {} {{si_code={}, si_addr={:#x}}} ---", name(sig), info.code, info.addr());

@@ -210,7 +210,7 @@ impl Task {
         let p = &kernel.platform;
         let mm = Arc::new(MemoryManager::new(kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()));
         let (uid, gid) = ids;
-        let tg = ThreadGroup::new(1, [KernelSigaction::default(); NSIG as usize], default_rlimits());
+        let tg = ThreadGroup::new(&kernel, 1, [KernelSigaction::default(); NSIG as usize], default_rlimits());
         let t = Task {
             kernel,
             tid: 1,
@@ -474,14 +474,18 @@ impl Task {
                 Event::Signal { signo, code, addr } => self.force_signal(Siginfo::fault(signo as u32, code, addr)),
                 Event::Interrupted => {}
             }
-            if self.exit.is_none() {
+            while self.exit.is_none() {
                 if let Some(status) = self.tg.must_exit(self.tid) {
                     self.exit = Some(status);
-                } else {
-                    self.take_inbox();
-                    self.deliver_signals();
-                    self.mask_seen.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
+                    break;
                 }
+                self.take_inbox();
+                self.deliver_signals();
+                self.mask_seen.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
+                if self.exit.is_some() || !self.tg.stopped() {
+                    break;
+                }
+                self.wait_while_stopped();
             }
             if let Some(status) = self.exit {
                 return status;

@@ -40,6 +40,9 @@ struct Teardown {
 /// What the threads of one process share.
 pub(crate) struct ThreadGroup {
     pub tgid: i32,
+    kernel: std::sync::Weak<crate::task::Kernel>,
+    /// Job control: the signal that stopped the group, while it is stopped.
+    stopped: Mutex<Option<u32>>,
     pub sigactions: Mutex<[KernelSigaction; NSIG as usize]>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
     pub itimer: Mutex<crate::sys_time::RealTimer>,
@@ -66,12 +69,15 @@ pub(crate) struct ThreadGroup {
 
 impl ThreadGroup {
     pub(crate) fn new(
+        kernel: &Arc<crate::task::Kernel>,
         tgid: i32,
         sigactions: [KernelSigaction; NSIG as usize],
         rlimits: [Rlimit; RLIM_NLIMITS as usize],
     ) -> Arc<ThreadGroup> {
         Arc::new(ThreadGroup {
             tgid,
+            kernel: Arc::downgrade(kernel),
+            stopped: Mutex::new(None),
             sigactions: Mutex::new(sigactions),
             rlimits: Mutex::new(rlimits),
             itimer: Mutex::default(),
@@ -161,6 +167,14 @@ impl ThreadGroup {
         if !(1..=NSIG).contains(&sig) {
             return Ok(());
         }
+        // Job control acts when the signal is sent, whatever its disposition: SIGCONT
+        // continues a stopped group and cancels pending stops; a stop cancels SIGCONT.
+        if sig == SIGCONT {
+            self.discard_shared(STOP_SIGNALS);
+            self.continue_group();
+        } else if bit(sig) & STOP_SIGNALS != 0 {
+            self.discard_shared(bit(SIGCONT));
+        }
         let members = self.members();
         // A signal blocked everywhere waits even when ignored: the disposition may change
         // before it is unblocked.
@@ -186,6 +200,42 @@ impl ThreadGroup {
             }
         }
         Ok(())
+    }
+
+    /// Whether the group is stopped by job control.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    /// Stop the group (a stop signal's default action): every thread stops before it
+    /// next runs application code, and the parent learns of it.
+    pub(crate) fn group_stop(&self, sig: u32) {
+        {
+            let mut s = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+            if s.is_some() {
+                return;
+            }
+            *s = Some(sig);
+        }
+        for m in self.members().iter() {
+            m.inbox.notify(sig);
+        }
+        if let Some(k) = self.kernel.upgrade() {
+            k.report_job_control(self.tgid, Some(sig as i32));
+        }
+    }
+
+    /// Continue a stopped group (SIGCONT), telling the parent.
+    pub(crate) fn continue_group(&self) {
+        if self.stopped.lock().unwrap_or_else(|e| e.into_inner()).take().is_none() {
+            return;
+        }
+        for m in self.members().iter() {
+            m.inbox.notify(SIGCONT);
+        }
+        if let Some(k) = self.kernel.upgrade() {
+            k.report_job_control(self.tgid, None);
+        }
     }
 
     /// The set of process-directed signals pending.
@@ -271,6 +321,9 @@ impl ThreadGroup {
     }
 }
 
+/// The signals whose default action stops the process.
+pub(crate) const STOP_SIGNALS: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
+
 /// What a new thread's Sentry thread needs.
 struct ThreadStart {
     task: Task,
@@ -345,7 +398,11 @@ impl Task {
         };
         let inbox = Arc::new(Inbox::default());
         inbox.set_interrupter(ctx.interrupter());
-        let tg = if thread { self.tg.clone() } else { ThreadGroup::new(tid, *self.tg.actions(), *self.tg.limits()) };
+        let tg = if thread {
+            self.tg.clone()
+        } else {
+            ThreadGroup::new(&self.kernel, tid, *self.tg.actions(), *self.tg.limits())
+        };
         let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(crate::process::VforkDone::default()));
         let task = Task {
             kernel: self.kernel.clone(),
@@ -429,6 +486,8 @@ impl Task {
             }
         }
         self.mm.address_space().release_thread();
+        // Files close before the parent can see the exit (a reader then sees EOF).
+        self.fds = Arc::new(Mutex::new(kernel_fs::FdTable::new()));
         let last = self.tg.leave(self.tid);
         if self.tid != self.tgid {
             self.kernel.release_tid(self.tid);
