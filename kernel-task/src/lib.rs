@@ -26,6 +26,7 @@ mod sys_mm;
 mod sys_poll;
 mod sys_proc;
 mod sys_time;
+mod sys_timer;
 pub mod syscalls;
 mod task;
 mod thread;

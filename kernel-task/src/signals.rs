@@ -209,7 +209,11 @@ impl Task {
         if let Some(i) = self.pending.dequeue(set & SYNCHRONOUS) {
             return Some(i);
         }
-        self.pending.dequeue(set).or_else(|| self.tg.dequeue_shared(set))
+        let mut info = self.pending.dequeue(set).or_else(|| self.tg.dequeue_shared(set))?;
+        if info.code == crate::sys_timer::SI_TIMER {
+            self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).delivered(&mut info);
+        }
+        Some(info)
     }
 
     /// Wait for a signal in `set` (sigtimedwait): `Ok(Some(info))` when one is pending or

@@ -5,7 +5,9 @@ use kernel_abi::nr;
 use kernel_abi::{Errno, KResult};
 
 use crate::task::Task;
-use crate::{strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po, sys_proc as pr, sys_time as tm};
+use crate::{
+    strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po, sys_proc as pr, sys_time as tm, sys_timer as ti,
+};
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
 pub type Handler = fn(&mut Task, [u64; 6]) -> KResult<u64>;
@@ -133,6 +135,11 @@ table! {
     SETITIMER => tm::sys_setitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
     GETITIMER => tm::sys_getitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
     RESTART_SYSCALL => m::sys_restart_syscall, Full;
+    TIMER_CREATE => ti::sys_timer_create, Partial("no CPU-time clocks (EINVAL)");
+    TIMER_SETTIME => ti::sys_timer_settime, Full;
+    TIMER_GETTIME => ti::sys_timer_gettime, Full;
+    TIMER_GETOVERRUN => ti::sys_timer_getoverrun, Full;
+    TIMER_DELETE => ti::sys_timer_delete, Full;
     EXIT => m::sys_exit, Full;
     EXIT_GROUP => m::sys_exit_group, Full;
     SCHED_GETAFFINITY => m::sys_sched_getaffinity, Full;

@@ -379,6 +379,8 @@ impl Task {
             }
         }
         self.name = exec_name(filename);
+        // POSIX timers do not survive execve (ITIMER_REAL does).
+        self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.creds.on_exec();
         self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
         self.clear_child_tid = 0;

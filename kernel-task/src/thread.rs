@@ -46,6 +46,7 @@ pub(crate) struct ThreadGroup {
     pub sigactions: Mutex<[KernelSigaction; NSIG as usize]>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
     pub itimer: Mutex<crate::sys_time::RealTimer>,
+    pub timers: Mutex<crate::sys_timer::PosixTimers>,
     members: Mutex<Vec<Member>>,
     /// Signals sent to the process, for whichever thread takes them first.
     shared: Mutex<SigQueue>,
@@ -81,6 +82,7 @@ impl ThreadGroup {
             sigactions: Mutex::new(sigactions),
             rlimits: Mutex::new(rlimits),
             itimer: Mutex::default(),
+            timers: Mutex::default(),
             members: Mutex::new(Vec::new()),
             shared: Mutex::new(SigQueue::default()),
             shared_bits: AtomicU64::new(0),
@@ -495,6 +497,7 @@ impl Task {
         if last {
             let status = self.tg.exit_status().unwrap_or(status);
             self.tg.itimer.lock().unwrap_or_else(|e| e.into_inner()).cancel();
+            self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).clear();
             self.kernel.exit_process(self.tgid, status);
             self.tg.set_ended(status);
         }
