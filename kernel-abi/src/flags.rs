@@ -387,6 +387,7 @@ pub mod clone {
     pub const CLONE_VFORK: u64 = 0x4000;
     pub const CLONE_PARENT: u64 = 0x8000;
     pub const CLONE_THREAD: u64 = 0x10000;
+    pub const CLONE_NEWTIME: u64 = 0x80;
     pub const CLONE_NEWNS: u64 = 0x20000;
     pub const CLONE_SYSVSEM: u64 = 0x40000;
     pub const CLONE_SETTLS: u64 = 0x80000;
@@ -395,6 +396,21 @@ pub mod clone {
     pub const CLONE_DETACHED: u64 = 0x0040_0000;
     pub const CLONE_UNTRACED: u64 = 0x0080_0000;
     pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+    pub const CLONE_NEWCGROUP: u64 = 0x0200_0000;
+    pub const CLONE_NEWUTS: u64 = 0x0400_0000;
+    pub const CLONE_NEWIPC: u64 = 0x0800_0000;
+    pub const CLONE_NEWUSER: u64 = 0x1000_0000;
+    pub const CLONE_NEWPID: u64 = 0x2000_0000;
+    pub const CLONE_NEWNET: u64 = 0x4000_0000;
+    /// Every namespace flag.
+    pub const CLONE_NEW_ANY: u64 = CLONE_NEWTIME
+        | CLONE_NEWNS
+        | CLONE_NEWCGROUP
+        | CLONE_NEWUTS
+        | CLONE_NEWIPC
+        | CLONE_NEWUSER
+        | CLONE_NEWPID
+        | CLONE_NEWNET;
     pub const CLONE_IO: u64 = 0x8000_0000;
     pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
     pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;

@@ -13,7 +13,6 @@ use kernel_abi::{errno, return_errno, KResult, PtRegs, StackT};
 use kernel_fs::FdTable;
 use kernel_mm::{ForkSnapshot, MemoryManager};
 use kernel_signal::{bit, SigQueue, Siginfo};
-use std::sync::atomic::AtomicU64;
 
 use crate::task::{Creds, ExitStatus, FsInfo, HostRandom, Kernel, Task};
 use crate::thread::{Member, ThreadGroup};
@@ -464,7 +463,8 @@ struct Seed {
     creds: Creds,
     sigmask: u64,
     altstack: StackT,
-    affinity: Option<Vec<u8>>,
+    inbox: Arc<Inbox>,
+    shared: Arc<crate::thread::ThreadShared>,
     set_tid: Option<u64>,
     clear_tid: u64,
     group: Arc<ThreadGroup>,
@@ -534,6 +534,10 @@ impl Task {
             regs.fs_base = tls;
         }
         let group = ThreadGroup::new(&self.kernel, pid, *self.tg.actions(), *self.tg.limits());
+        // The child is a member (signals reach it) before fork returns in the parent.
+        let inbox = Arc::new(Inbox::default());
+        let shared = crate::thread::ThreadShared::inherit(self.sigmask, Some(&self.shared));
+        group.add_member(Member { tid: pid, inbox: inbox.clone(), shared: shared.clone() });
         self.kernel.register(pid, self.tgid, group.clone());
         let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
         let seed = Seed {
@@ -547,7 +551,8 @@ impl Task {
             creds: self.creds.clone(),
             sigmask: self.sigmask,
             altstack: self.altstack,
-            affinity: self.affinity.clone(),
+            inbox: inbox.clone(),
+            shared: shared.clone(),
             set_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
             clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
             group,
@@ -686,10 +691,8 @@ fn build_child(s: Seed) -> KResult<Task> {
     if let Some(addr) = s.set_tid {
         mm.write_val(addr, &s.pid)?;
     }
-    let inbox = Arc::new(Inbox::default());
+    let inbox = s.inbox;
     inbox.set_interrupter(ctx.interrupter());
-    let mask_seen = Arc::new(AtomicU64::new(s.sigmask));
-    s.group.add_member(Member { tid: s.pid, inbox: inbox.clone(), mask: mask_seen.clone() });
     Ok(Task {
         kernel: s.kernel.clone(),
         tid: s.pid,
@@ -702,7 +705,7 @@ fn build_child(s: Seed) -> KResult<Task> {
         fs: Arc::new(Mutex::new(s.fs)),
         creds: s.creds,
         sigmask: s.sigmask,
-        mask_seen,
+        shared: s.shared,
         pending: SigQueue::default(),
         saved_mask: None,
         syscall_restart: None,
@@ -710,7 +713,6 @@ fn build_child(s: Seed) -> KResult<Task> {
         altstack: s.altstack,
         clear_child_tid: s.clear_tid,
         robust_list: (0, 0),
-        affinity: s.affinity,
         exit: None,
         rng: HostRandom,
         inbox,

@@ -89,7 +89,7 @@ impl Task {
     /// Signals whose arrival ends an interruptible wait: not blocked, not ignored.
     /// (It also publishes the thread's mask, which every wait starts by computing.)
     pub(crate) fn wait_ignores(&self) -> u64 {
-        self.mask_seen.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
+        self.shared.mask.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
         let mut ignore = self.sigmask;
         let acts = self.tg.actions();
         for sig in 1..=NSIG {
@@ -226,8 +226,10 @@ impl Task {
             if self.signal_pending() {
                 return_errno!(EINTR);
             }
-            // Signals in `set` end the wait even though blocked or ignored.
+            // Signals in `set` end the wait even though blocked or ignored, and while it
+            // waits the thread takes them: process-directed ones are routed here.
             let ignore = self.wait_ignores() & !set;
+            self.shared.mask.store(self.sigmask & !set, std::sync::atomic::Ordering::Relaxed);
             match self.inbox.wait(deadline, ignore) {
                 crate::inbox::Wake::TimedOut => return Ok(None),
                 crate::inbox::Wake::Signalled | crate::inbox::Wake::Woken => self.take_inbox(),

@@ -392,11 +392,19 @@ fn host_cpus() -> u64 {
     n.max(1) as u64
 }
 
-pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let pid = a[0] as i32;
-    if pid != 0 && pid != t.tid {
-        return_errno!(ESRCH);
+/// The thread a scheduling call names: 0 is the caller; any thread of the sandbox.
+pub(crate) fn sched_target(t: &Task, pid: i32) -> KResult<std::sync::Arc<crate::thread::ThreadShared>> {
+    if pid < 0 {
+        return_errno!(EINVAL);
     }
+    if pid == 0 || pid == t.tid {
+        return Ok(t.shared.clone());
+    }
+    t.kernel.group_of_thread(pid).and_then(|g| g.member_shared(pid)).ok_or(errno!(ESRCH))
+}
+
+pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let target = sched_target(t, a[0] as i32)?;
     let ncpu = host_cpus();
     let need = ncpu.div_ceil(64) * 8;
     let len = a[1];
@@ -407,7 +415,7 @@ pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     for c in 0..ncpu {
         mask[(c / 8) as usize] |= 1 << (c % 8);
     }
-    if let Some(m) = &t.affinity {
+    if let Some(m) = &*target.affinity() {
         for (dst, src) in mask.iter_mut().zip(m) {
             *dst &= *src;
         }
@@ -419,10 +427,7 @@ pub(crate) fn sys_sched_getaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 /// sched_setaffinity(2): recorded and reported back; which host CPU runs the task stays
 /// the platform's choice (tracer and stub share one).
 pub(crate) fn sys_sched_setaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let pid = a[0] as i32;
-    if pid != 0 && pid != t.tid {
-        return_errno!(ESRCH);
-    }
+    let target = sched_target(t, a[0] as i32)?;
     let len = (a[1] as usize).min(1024);
     let mut user = vec![0u8; len];
     t.mm.copy_in(a[2], &mut user)?;
@@ -436,7 +441,7 @@ pub(crate) fn sys_sched_setaffinity(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if mask.iter().all(|&b| b == 0) {
         return_errno!(EINVAL);
     }
-    t.affinity = Some(mask);
+    *target.affinity() = Some(mask);
     Ok(0)
 }
 
@@ -727,7 +732,7 @@ fn host_cpu() -> u32 {
 /// getcpu(2): the CPU the task runs on, within its affinity mask; one NUMA node.
 pub(crate) fn sys_getcpu(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let mut cpu = host_cpu();
-    if let Some(m) = &t.affinity {
+    if let Some(m) = &*t.shared.affinity() {
         let allowed = |c: u32| m.get((c / 8) as usize).is_some_and(|b| b & (1 << (c % 8)) != 0);
         if !allowed(cpu) {
             cpu = (0..(m.len() * 8) as u32).find(|&c| allowed(c)).unwrap_or(0);
@@ -791,18 +796,79 @@ pub(crate) fn sys_vfork(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
 
 /// clone(flags, newsp, parent_tid, child_tid, tls) (x86_64 argument order).
 pub(crate) fn sys_clone(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    use kernel_abi::flags::clone::{CLONE_SIGHAND, CLONE_THREAD, CLONE_VM};
-    let flags = a[0];
-    // Linux's consistency rules: threads share handlers, shared handlers need shared memory.
-    if (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
+    use kernel_abi::flags::clone::CSIGNAL;
+    // The low byte is the exit signal here (CLONE_NEWTIME exists only for clone3).
+    do_clone(t, a[0] & !CSIGNAL, a[0] & CSIGNAL, a[1], a[2], a[3], a[4])
+}
+
+/// clone and clone3 after their own argument checks: Linux's flag consistency rules
+/// (copy_process), then a thread, a process sharing memory, or a forked process.
+pub(crate) fn do_clone(
+    t: &mut Task,
+    flags: u64,
+    exit_signal: u64,
+    sp: u64,
+    ptid: u64,
+    ctid: u64,
+    tls: u64,
+) -> KResult<u64> {
+    use kernel_abi::flags::clone::*;
+    let both = |a: u64, b: u64| flags & a != 0 && flags & b != 0;
+    if both(CLONE_NEWNS, CLONE_FS)
+        || both(CLONE_NEWUSER, CLONE_FS)
+        || (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
         || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
+        || both(CLONE_SIGHAND, CLONE_CLEAR_SIGHAND)
+        || (flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0)
+        || both(CLONE_PIDFD, CLONE_DETACHED)
     {
         return_errno!(EINVAL);
     }
-    if flags & CLONE_VM != 0 {
-        return t.clone_shared_vm(flags, a[1], a[2], a[3], a[4]);
+    if flags & CLONE_NEW_ANY != 0 {
+        t.kernel.log_once(Some(kernel_abi::nr::CLONE), "namespaces inside the sandbox are not supported: EINVAL");
+        return_errno!(EINVAL);
     }
-    t.clone_process(flags, a[1], a[2], a[3], a[4])
+    if flags & CLONE_VM != 0 {
+        return t.clone_shared_vm(flags | exit_signal, sp, ptid, ctid, tls);
+    }
+    t.clone_process(flags | exit_signal, sp, ptid, ctid, tls)
+}
+
+/// unshare(2): a private descriptor table or fs context; the thread, memory and handler
+/// flags are allowed only when nothing is shared.
+pub(crate) fn sys_unshare(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    use kernel_abi::flags::clone::*;
+    let mut flags = a[0];
+    let allowed = CLONE_THREAD | CLONE_FS | CLONE_SIGHAND | CLONE_VM | CLONE_FILES | CLONE_SYSVSEM | CLONE_NEW_ANY;
+    if flags & !allowed != 0 {
+        return_errno!(EINVAL);
+    }
+    if flags & CLONE_NEWUSER != 0 {
+        flags |= CLONE_THREAD | CLONE_FS;
+    }
+    if flags & CLONE_NEWNS != 0 {
+        flags |= CLONE_FS;
+    }
+    let alone = t.tg.member_count() == 1;
+    if flags & (CLONE_THREAD | CLONE_SIGHAND) != 0 && !alone {
+        return_errno!(EINVAL);
+    }
+    if flags & CLONE_VM != 0 && std::sync::Arc::strong_count(&t.mm) > 1 {
+        return_errno!(EINVAL);
+    }
+    if flags & CLONE_NEW_ANY != 0 {
+        t.kernel.log_once(Some(kernel_abi::nr::UNSHARE), "namespaces inside the sandbox are not supported: EINVAL");
+        return_errno!(EINVAL);
+    }
+    if flags & CLONE_FILES != 0 {
+        let table = t.fds().clone();
+        t.fds = std::sync::Arc::new(std::sync::Mutex::new(table));
+    }
+    if flags & CLONE_FS != 0 {
+        let fs = t.fs_info().clone();
+        t.fs = std::sync::Arc::new(std::sync::Mutex::new(fs));
+    }
+    Ok(0)
 }
 
 pub(crate) fn sys_wait4(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

@@ -4,6 +4,7 @@
 use kernel_abi::flags::signal::*;
 use kernel_abi::{errno, return_errno, KResult, Timespec};
 use kernel_signal::Siginfo;
+use std::sync::atomic::Ordering;
 
 use crate::creds::{CAP_LAST_CAP, CAP_SETGID, CAP_SETPCAP, CAP_SYS_NICE, NGROUPS_MAX};
 use crate::task::Task;
@@ -399,38 +400,45 @@ const PRIO_PROCESS: u64 = 0;
 const PRIO_PGRP: u64 = 1;
 const PRIO_USER: u64 = 2;
 
-/// The processes a getpriority/setpriority target names.
-fn prio_targets(t: &Task, which: u64, who: u64) -> KResult<Vec<std::sync::Arc<crate::thread::ThreadGroup>>> {
+/// The threads a getpriority/setpriority target names.
+fn prio_targets(t: &Task, which: u64, who: u64) -> KResult<Vec<std::sync::Arc<crate::thread::ThreadShared>>> {
     let who = who as i32;
-    let groups: Vec<_> = match which {
+    let threads: Vec<_> = match which {
         PRIO_PROCESS => {
-            let pid = if who == 0 { t.tgid } else { who };
-            t.kernel.group_of_thread(pid).into_iter().collect()
+            if who < 0 {
+                return_errno!(ESRCH);
+            }
+            crate::sys_misc::sched_target(t, who).into_iter().collect()
         }
         PRIO_PGRP => {
             let pgid = if who == 0 { t.kernel.pgid_of(t.tgid)? } else { who };
-            t.kernel.group_members(pgid).into_iter().filter_map(|p| t.kernel.group_of_thread(p)).collect()
+            t.kernel
+                .group_members(pgid)
+                .into_iter()
+                .filter_map(|p| t.kernel.group_of_thread(p))
+                .flat_map(|g| g.all_shared())
+                .collect()
         }
         PRIO_USER => {
-            // Every process of the sandbox runs as one of its users; the Sentry does not
-            // track other processes' ids, so only the caller's own uid matches (itself).
+            // The Sentry does not track other processes' ids, so only the caller's own
+            // uid matches (its own process).
             let uid = if who == 0 { t.creds.uid } else { who as u32 };
             if uid == t.creds.uid {
-                vec![t.tg.clone()]
+                t.tg.all_shared()
             } else {
                 vec![]
             }
         }
         _ => return_errno!(EINVAL),
     };
-    if groups.is_empty() {
+    if threads.is_empty() {
         return_errno!(ESRCH);
     }
-    Ok(groups)
+    Ok(threads)
 }
 
 pub(crate) fn sys_getpriority(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let best = prio_targets(t, a[0], a[1])?.iter().map(|g| g.nice()).min().unwrap_or(0);
+    let best = prio_targets(t, a[0], a[1])?.iter().map(|s| s.nice.load(Ordering::Relaxed)).min().unwrap_or(0);
     // The system call returns 20 - nice (1..=40), so that no result looks like an error.
     Ok((20 - best) as u64)
 }
@@ -439,11 +447,11 @@ pub(crate) fn sys_setpriority(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let nice = (a[2] as i32).clamp(-20, 19);
     let targets = prio_targets(t, a[0], a[1])?;
     let floor = 20 - t.rlimit(kernel_abi::flags::rlimit::RLIMIT_NICE).min(40) as i32;
-    for g in targets {
-        if nice < g.nice() && nice < floor && !t.creds.capable(CAP_SYS_NICE) {
+    for s in targets {
+        if nice < s.nice.load(Ordering::Relaxed) && nice < floor && !t.creds.capable(CAP_SYS_NICE) {
             return_errno!(EACCES);
         }
-        g.set_nice(nice);
+        s.nice.store(nice, Ordering::Relaxed);
     }
     Ok(0)
 }
@@ -542,14 +550,21 @@ pub(crate) fn sys_clone3(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             return_errno!(E2BIG);
         }
     }
-    if args.exit_signal > u64::from(NSIG) || (args.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && args.exit_signal != 0)
+    // clone3's own checks (clone3_args_valid).
+    if args.flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0
+        || args.flags & CLONE_DETACHED != 0
+        || args.set_tid_size > 32
+        || (args.set_tid == 0 && args.set_tid_size != 0)
+        || args.exit_signal & !CSIGNAL != 0
+        || args.exit_signal > u64::from(NSIG)
+        || (args.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && args.exit_signal != 0)
     {
         return_errno!(EINVAL);
     }
     if (args.stack == 0) != (args.stack_size == 0) {
         return_errno!(EINVAL);
     }
-    if args.flags & CSIGNAL != 0 {
+    if args.flags & CSIGNAL & !CLONE_NEWTIME != 0 {
         // clone3 takes the exit signal in its own field.
         return_errno!(EINVAL);
     }
@@ -562,8 +577,7 @@ pub(crate) fn sys_clone3(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         return_errno!(EINVAL);
     }
     let newsp = args.stack.wrapping_add(args.stack_size);
-    let flags = args.flags | args.exit_signal;
-    crate::sys_misc::sys_clone(t, [flags, newsp, args.parent_tid, args.child_tid, args.tls, 0])
+    crate::sys_misc::do_clone(t, args.flags, args.exit_signal, newsp, args.parent_tid, args.child_tid, args.tls)
 }
 
 pub(crate) fn sys_execveat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

@@ -167,6 +167,7 @@ table! {
     CLONE => m::sys_clone, Partial("no namespaces, CLONE_PIDFD or CLONE_PTRACE; CLONE_SIGHAND without CLONE_THREAD is ENOSYS");
     CLONE3 => pr::sys_clone3, Partial("as clone; set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are refused");
     EXECVEAT => pr::sys_execveat, Full;
+    UNSHARE => m::sys_unshare, Partial("no namespaces (EINVAL)");
     SETUID => pr::sys_setuid, Full;
     SETGID => pr::sys_setgid, Full;
     SETREUID => pr::sys_setreuid, Full;

@@ -17,7 +17,6 @@ pub(crate) use crate::creds::Creds;
 use crate::loader::{self, CpuAux, IdAux, Random};
 use crate::thread::ThreadGroup;
 use kernel_signal::{SigQueue, Siginfo};
-use std::sync::atomic::AtomicU64;
 
 /// How a task's thread group ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,8 +115,8 @@ pub struct Task {
     pub(crate) fs: Arc<Mutex<FsInfo>>,
     pub(crate) creds: Creds,
     pub(crate) sigmask: u64,
-    /// `sigmask` as other threads see it (for routing process-directed signals).
-    pub(crate) mask_seen: Arc<AtomicU64>,
+    /// What other threads see of this one (its mask for signal routing, nice, affinity).
+    pub(crate) shared: Arc<crate::thread::ThreadShared>,
     /// Signals sent to this thread and not yet delivered.
     pub(crate) pending: SigQueue,
     /// The restart code the last system call ended with, until signal delivery decides.
@@ -129,8 +128,6 @@ pub struct Task {
     pub(crate) altstack: StackT,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
-    /// sched_setaffinity's mask (advisory: the platform decides host placement).
-    pub(crate) affinity: Option<Vec<u8>>,
     /// Set when this thread stops running, with the status it ends with.
     pub(crate) exit: Option<ExitStatus>,
     pub(crate) rng: HostRandom,
@@ -223,7 +220,7 @@ impl Task {
             fs: Arc::new(Mutex::new(FsInfo { cwd, umask: 0o022 })),
             creds: Creds::new(uid, gid),
             sigmask: 0,
-            mask_seen: Arc::new(AtomicU64::new(0)),
+            shared: crate::thread::ThreadShared::inherit(0, None),
             pending: SigQueue::default(),
             saved_mask: None,
             syscall_restart: None,
@@ -231,7 +228,6 @@ impl Task {
             altstack: StackT { ss_flags: SS_DISABLE, ..Default::default() },
             clear_child_tid: 0,
             robust_list: (0, 0),
-            affinity: None,
             exit: None,
             rng: HostRandom,
             inbox: Arc::new(crate::Inbox::default()),
@@ -243,7 +239,7 @@ impl Task {
             last_fault: None,
         };
         t.inbox.set_interrupter(t.ctx.interrupter());
-        t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), mask: t.mask_seen.clone() });
+        t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), shared: t.shared.clone() });
         t.kernel.register(1, 0, t.tg.clone());
         Ok(t)
     }
@@ -483,7 +479,7 @@ impl Task {
                 }
                 self.take_inbox();
                 self.deliver_signals();
-                self.mask_seen.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
+                self.shared.mask.store(self.sigmask, std::sync::atomic::Ordering::Relaxed);
                 if self.exit.is_some() || !self.tg.stopped() {
                     break;
                 }

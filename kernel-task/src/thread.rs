@@ -19,13 +19,39 @@ use kernel_signal::{bit, default_action, DefaultAction, SigQueue, Siginfo};
 use crate::task::{ExitStatus, Task};
 use crate::Inbox;
 
+/// What other threads may read or set of a thread.
+#[derive(Default)]
+pub(crate) struct ThreadShared {
+    /// The thread's signal mask as of its last trip through the Sentry: where a
+    /// process-directed signal is routed.
+    pub mask: AtomicU64,
+    /// The thread's nice value (setpriority).
+    pub nice: std::sync::atomic::AtomicI32,
+    /// sched_setaffinity's mask (advisory: the platform decides host placement).
+    pub affinity: Mutex<Option<Vec<u8>>>,
+}
+
+impl ThreadShared {
+    /// A new thread's: `mask`, and the creator's nice value and affinity.
+    pub(crate) fn inherit(mask: u64, from: Option<&ThreadShared>) -> Arc<ThreadShared> {
+        let s = ThreadShared { mask: AtomicU64::new(mask), ..Default::default() };
+        if let Some(f) = from {
+            s.nice.store(f.nice.load(Ordering::Relaxed), Ordering::Relaxed);
+            *s.affinity.lock().unwrap_or_else(|e| e.into_inner()) = f.affinity().clone();
+        }
+        Arc::new(s)
+    }
+
+    pub(crate) fn affinity(&self) -> MutexGuard<'_, Option<Vec<u8>>> {
+        self.affinity.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A live thread of a group, as other threads see it.
 pub(crate) struct Member {
     pub tid: i32,
     pub inbox: Arc<Inbox>,
-    /// The thread's signal mask as of its last trip through the Sentry: where a
-    /// process-directed signal is routed.
-    pub mask: Arc<AtomicU64>,
+    pub shared: Arc<ThreadShared>,
 }
 
 /// How a group is being torn down.
@@ -61,8 +87,6 @@ pub(crate) struct ThreadGroup {
     dumpable: AtomicBool,
     /// PR_SET_THP_DISABLE.
     thp_disable: AtomicBool,
-    /// The nice value (setpriority).
-    nice: std::sync::atomic::AtomicI32,
     /// The status the process ended with, once its last thread is gone.
     ended: Mutex<Option<ExitStatus>>,
     ended_cv: Condvar,
@@ -91,7 +115,6 @@ impl ThreadGroup {
             left: Condvar::new(),
             dumpable: AtomicBool::new(true),
             thp_disable: AtomicBool::new(false),
-            nice: std::sync::atomic::AtomicI32::new(0),
             ended: Mutex::new(None),
             ended_cv: Condvar::new(),
         })
@@ -113,14 +136,6 @@ impl ThreadGroup {
         self.thp_disable.store(on, Ordering::Relaxed);
     }
 
-    pub(crate) fn nice(&self) -> i32 {
-        self.nice.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn set_nice(&self, nice: i32) {
-        self.nice.store(nice, Ordering::Relaxed);
-    }
-
     fn members(&self) -> MutexGuard<'_, Vec<Member>> {
         self.members.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -139,6 +154,16 @@ impl ThreadGroup {
 
     pub(crate) fn member_count(&self) -> usize {
         self.members().len()
+    }
+
+    /// What other threads see of live thread `tid` of this group.
+    pub(crate) fn member_shared(&self, tid: i32) -> Option<Arc<ThreadShared>> {
+        self.members().iter().find(|m| m.tid == tid).map(|m| m.shared.clone())
+    }
+
+    /// What other threads see of every live thread of this group.
+    pub(crate) fn all_shared(&self) -> Vec<Arc<ThreadShared>> {
+        self.members().iter().map(|m| m.shared.clone()).collect()
     }
 
     /// The inbox of live thread `tid` of this group.
@@ -181,7 +206,7 @@ impl ThreadGroup {
         // A signal blocked everywhere waits even when ignored: the disposition may change
         // before it is unblocked.
         let blocked_by_all =
-            !members.is_empty() && members.iter().all(|m| m.mask.load(Ordering::Relaxed) & bit(sig) != 0);
+            !members.is_empty() && members.iter().all(|m| m.shared.mask.load(Ordering::Relaxed) & bit(sig) != 0);
         if self.ignores(sig) && !blocked_by_all {
             return Ok(());
         }
@@ -193,7 +218,7 @@ impl ThreadGroup {
             }
             self.shared_bits.store(q.bits(), Ordering::SeqCst);
         }
-        let target = members.iter().find(|m| m.mask.load(Ordering::Relaxed) & bit(sig) == 0);
+        let target = members.iter().find(|m| m.shared.mask.load(Ordering::Relaxed) & bit(sig) == 0);
         if let Some(m) = target {
             m.inbox.notify(sig);
         } else if sig == SIGKILL {
@@ -418,7 +443,7 @@ impl Task {
             fs: if flags & CLONE_FS != 0 { self.fs.clone() } else { Arc::new(Mutex::new(self.fs_info().clone())) },
             creds: self.creds.clone(),
             sigmask: self.sigmask,
-            mask_seen: Arc::new(AtomicU64::new(self.sigmask)),
+            shared: ThreadShared::inherit(self.sigmask, Some(&self.shared)),
             pending: SigQueue::default(),
             syscall_restart: None,
             restart_block: None,
@@ -432,7 +457,6 @@ impl Task {
             },
             clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
             robust_list: (0, 0),
-            affinity: self.affinity.clone(),
             exit: None,
             rng: crate::task::HostRandom,
             inbox: inbox.clone(),
@@ -451,7 +475,7 @@ impl Task {
                 }
             }
         }
-        tg.add_member(Member { tid, inbox: inbox.clone(), mask: task.mask_seen.clone() });
+        tg.add_member(Member { tid, inbox: inbox.clone(), shared: task.shared.clone() });
         if !thread {
             self.kernel.register(tid, self.tgid, tg.clone());
         }
