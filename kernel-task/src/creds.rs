@@ -18,6 +18,7 @@ pub(crate) const CAP_SETUID: u32 = 7;
 pub(crate) const CAP_SETPCAP: u32 = 8;
 pub(crate) const CAP_LINUX_IMMUTABLE: u32 = 9;
 pub(crate) const CAP_SYS_NICE: u32 = 23;
+pub(crate) const CAP_SYS_RESOURCE: u32 = 24;
 pub(crate) const CAP_MKNOD: u32 = 27;
 pub(crate) const CAP_MAC_OVERRIDE: u32 = 32;
 /// The capabilities a filesystem uid of 0 carries (dropped when fsuid leaves 0).

@@ -496,7 +496,19 @@ impl VforkDone {
     }
 }
 
+/// The most tasks (threads of all processes) a sandbox runs, whatever the limits say.
+const SANDBOX_TASK_LIMIT: u64 = 8192;
+
 impl Task {
+    /// How many tasks may exist when this one clones: RLIMIT_NPROC, which (as in Linux)
+    /// does not bind root or CAP_SYS_RESOURCE, and the sandbox's own limit, which binds
+    /// everyone. (The sandbox counts all its tasks against RLIMIT_NPROC, not the user's.)
+    pub(crate) fn task_limit(&self) -> u64 {
+        let exempt = self.creds.uid == 0 || self.creds.capable(crate::creds::CAP_SYS_RESOURCE);
+        let nproc = if exempt { u64::MAX } else { self.rlimit(kernel_abi::flags::rlimit::RLIMIT_NPROC) };
+        nproc.min(SANDBOX_TASK_LIMIT)
+    }
+
     /// fork, and clone of a new process with its own (copied) memory.
     pub(crate) fn clone_process(&mut self, flags: u64, newsp: u64, ptid: u64, ctid: u64, tls: u64) -> KResult<u64> {
         let known =
@@ -511,8 +523,7 @@ impl Task {
         if flags & CSIGNAL != u64::from(SIGCHLD) && flags & CSIGNAL != 0 {
             self.kernel.log_once(Some(kernel_abi::nr::CLONE), "exit signals other than SIGCHLD are sent as SIGCHLD");
         }
-        let nproc = self.rlimit(kernel_abi::flags::rlimit::RLIMIT_NPROC);
-        let pid = self.kernel.alloc_pid(nproc)?;
+        let pid = self.kernel.alloc_pid(self.task_limit())?;
         let prepared = (|| -> KResult<(ForkSnapshot, Vec<u8>)> {
             let space = self.mm.address_space().clone();
             let fp = self.ctx.fp_state(&*space).map_err(|_| errno!(ENOMEM))?;

@@ -389,8 +389,8 @@ impl Task {
             // Linux refuses new threads in a dying group.
             return_errno!(EAGAIN);
         }
-        let nproc = self.rlimit(RLIMIT_NPROC);
-        let tid = if thread { self.kernel.alloc_tid(self.tgid, nproc)? } else { self.kernel.alloc_pid(nproc)? };
+        let limit = self.task_limit();
+        let tid = if thread { self.kernel.alloc_tid(self.tgid, limit)? } else { self.kernel.alloc_pid(limit)? };
         let release = |k: &crate::task::Kernel| if thread { k.release_tid(tid) } else { k.release_pid(tid) };
         let space = self.mm.address_space().clone();
         let prepared = (|| -> KResult<(platform::ThreadSeed, Vec<u8>)> {

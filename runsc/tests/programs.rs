@@ -563,3 +563,98 @@ fn interpreter_scripts_run_like_native() {
         assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&n.stdout), "{path}");
     }
 }
+
+#[test]
+fn python_threads_with_locks_and_conditions() {
+    require("/usr/bin/python3");
+    let script = r#"
+import threading
+lock = threading.Lock()
+cond = threading.Condition(lock)
+total = 0
+done = 0
+def work(n):
+    global total, done
+    for i in range(2000):
+        with lock:
+            total += n
+    with cond:
+        done += 1
+        cond.notify_all()
+threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+with cond:
+    while done < 8:
+        cond.wait()
+for t in threads:
+    t.join()
+print(total, done, threading.active_count())
+"#;
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "56000 8 1\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_thread_calling_exit_group_ends_the_process_with_its_status() {
+    let bin = compile(
+        "exit_group_thread",
+        r#"
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+static void *run(void *a) { (void)a; printf("in thread\n"); fflush(stdout); syscall(SYS_exit_group, 9); return NULL; }
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, NULL, run, NULL);
+    for (;;) pause();
+}
+"#,
+    );
+    let o = sandboxed(&[&bin]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "in thread\n");
+    assert_eq!(o.status.code(), Some(9));
+}
+
+#[test]
+fn a_shell_stops_and_continues_a_job() {
+    // kill -STOP / -CONT on a background job, then wait for it: the job finishes normally.
+    let script = "sleep 0.3 & p=$!; kill -STOP $p; kill -CONT $p; wait $p; echo status $?";
+    let o = sandboxed(&["/bin/sh", "-c", script]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "status 0\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_fork_bomb_is_stopped_by_rlimit_nproc() {
+    // A non-root user with RLIMIT_NPROC at 50: forks fail with EAGAIN (root would be
+    // exempt, as in Linux, and bound only by the sandbox's task limit).
+    let bin = compile(
+        "fork_bomb",
+        r#"
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+int main(void) {
+    struct rlimit r = { 50, 50 };
+    if (setuid(65534) != 0 || setrlimit(RLIMIT_NPROC, &r) != 0) { perror("setup"); return 1; }
+    int made = 0, eagain = 0;
+    for (int i = 0; i < 200; i++) {
+        pid_t p = fork();
+        if (p == 0) { pause(); _exit(0); }
+        if (p < 0) { eagain += errno == EAGAIN; break; }
+        made++;
+    }
+    printf("made %d, stopped by EAGAIN %d\n", made, eagain);
+    fflush(stdout);
+    kill(0, SIGKILL);
+    return 0;
+}
+"#,
+    );
+    let o = sandboxed(&[&bin]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "made 49, stopped by EAGAIN 1\n");
+}
