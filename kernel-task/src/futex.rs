@@ -41,6 +41,21 @@ struct Waiter {
     woken: AtomicBool,
     /// The queue the waiter is on (requeue moves it).
     key: Mutex<Key>,
+    /// For a priority-inheritance lock waiter: its tid, to hand the lock to. Plain wakes
+    /// pass these waiters by.
+    pi_tid: Option<i32>,
+}
+
+impl Waiter {
+    fn new(t: &Task, key: Key, bitset: u32, pi: bool) -> Arc<Waiter> {
+        Arc::new(Waiter {
+            inbox: t.inbox.clone(),
+            bitset,
+            woken: AtomicBool::new(false),
+            key: Mutex::new(key),
+            pi_tid: pi.then_some(t.tid),
+        })
+    }
 }
 
 /// Every futex queue of the sandbox.
@@ -55,7 +70,7 @@ impl FutexTable {
         let Some(q) = self.queues.get_mut(&key) else { return 0 };
         let mut woken = 0;
         q.retain(|w| {
-            if woken >= n || w.bitset & bitset == 0 {
+            if woken >= n || w.bitset & bitset == 0 || w.pi_tid.is_some() {
                 return true;
             }
             woken += 1;
@@ -173,7 +188,7 @@ pub(crate) fn wait(
     bitset: u32,
     deadline: Option<Instant>,
 ) -> KResult<u64> {
-    let w = Arc::new(Waiter { inbox: t.inbox.clone(), bitset, woken: AtomicBool::new(false), key: Mutex::new(key) });
+    let w = Waiter::new(t, key, bitset, false);
     {
         let mut tbl = t.kernel.futexes();
         let cur = t.mm.with_atomic_u32(uaddr, false, |a| a.load(Ordering::SeqCst))?;
@@ -332,19 +347,141 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             }
             Ok(u64::from(woken))
         }
-        FUTEX_LOCK_PI
-        | FUTEX_UNLOCK_PI
-        | FUTEX_TRYLOCK_PI
-        | FUTEX_WAIT_REQUEUE_PI
-        | FUTEX_CMP_REQUEUE_PI
-        | FUTEX_LOCK_PI2 => {
-            t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "priority-inheritance futexes are not supported: ENOSYS");
+        FUTEX_LOCK_PI | FUTEX_LOCK_PI2 | FUTEX_TRYLOCK_PI => {
+            // LOCK_PI's timeout is absolute on CLOCK_REALTIME; LOCK_PI2's on
+            // CLOCK_MONOTONIC unless the flag says REALTIME.
+            let clock =
+                if cmd == FUTEX_LOCK_PI || op & FUTEX_CLOCK_REALTIME != 0 { CLOCK_REALTIME } else { CLOCK_MONOTONIC };
+            let deadline = if cmd == FUTEX_TRYLOCK_PI { None } else { timeout(t, a[3], Some(clock))? };
+            let key = key_of(t, uaddr, private)?;
+            lock_pi(t, key, uaddr, deadline, cmd == FUTEX_TRYLOCK_PI)
+        }
+        FUTEX_UNLOCK_PI => {
+            let key = key_of(t, uaddr, private)?;
+            unlock_pi(t, key, uaddr)
+        }
+        FUTEX_WAIT_REQUEUE_PI | FUTEX_CMP_REQUEUE_PI => {
+            t.kernel.log_once(
+                Some(kernel_abi::nr::FUTEX),
+                "requeue to priority-inheritance futexes is not supported: ENOSYS",
+            );
             return_errno!(ENOSYS)
         }
         _ => {
             t.kernel.log_once(Some(kernel_abi::nr::FUTEX), "unknown futex operation: ENOSYS");
             return_errno!(ENOSYS)
         }
+    }
+}
+
+/// Whether thread `tid` exists in the sandbox.
+fn thread_exists(t: &Task, tid: i32) -> bool {
+    tid == t.tid || t.kernel.group_of_thread(tid).is_some_and(|g| g.member_inbox(tid).is_some())
+}
+
+/// FUTEX_LOCK_PI, LOCK_PI2 and TRYLOCK_PI: take the lock word for this thread, or queue
+/// until its owner hands it over. The Sentry cannot lend priorities on the host; the lock
+/// protocol (owner tid, FUTEX_WAITERS, hand-over on unlock) is Linux's.
+fn lock_pi(t: &mut Task, key: Key, uaddr: u64, deadline: Option<Instant>, try_only: bool) -> KResult<u64> {
+    let tid = t.tid as u32;
+    loop {
+        let w = {
+            let mut tbl = t.kernel.futexes();
+            let cur = t.mm.with_atomic_u32(uaddr, true, |w| w.load(Ordering::SeqCst))?;
+            let owner = cur & FUTEX_TID_MASK;
+            if owner == tid {
+                return_errno!(EDEADLK);
+            }
+            let waiting = tbl.queues.get(&key).is_some_and(|q| q.iter().any(|w| w.pi_tid.is_some()));
+            if owner == 0 || (cur & FUTEX_OWNER_DIED != 0 && !thread_exists(t, owner as i32)) {
+                let new = tid | (cur & FUTEX_OWNER_DIED) | if waiting { FUTEX_WAITERS } else { 0 };
+                let won = t.mm.with_atomic_u32(uaddr, true, |w| {
+                    w.compare_exchange(cur, new, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+                })?;
+                if won {
+                    return Ok(0);
+                }
+                continue;
+            }
+            if !thread_exists(t, owner as i32) {
+                return_errno!(ESRCH);
+            }
+            if try_only {
+                return_errno!(EAGAIN);
+            }
+            let marked = t.mm.with_atomic_u32(uaddr, true, |w| {
+                cur & FUTEX_WAITERS != 0
+                    || w.compare_exchange(cur, cur | FUTEX_WAITERS, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+            })?;
+            if !marked {
+                continue;
+            }
+            let w = Waiter::new(t, key, FUTEX_BITSET_MATCH_ANY, true);
+            tbl.queues.entry(key).or_default().push_back(w.clone());
+            w
+        };
+        // Wait for the hand-over (or a wake that makes us try again).
+        loop {
+            if w.woken.load(Ordering::SeqCst) {
+                break;
+            }
+            if t.signal_pending() {
+                t.kernel.futexes().remove(&w);
+                if w.woken.load(Ordering::SeqCst) {
+                    break;
+                }
+                // Linux restarts an interrupted LOCK_PI whatever the handler's flags.
+                return_errno!(ERESTARTNOINTR);
+            }
+            let ignore = t.wait_ignores();
+            match t.inbox.wait(deadline, ignore) {
+                Wake::TimedOut => {
+                    t.kernel.futexes().remove(&w);
+                    if w.woken.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    return_errno!(ETIMEDOUT);
+                }
+                Wake::Signalled => t.take_inbox(),
+                Wake::Woken => {}
+            }
+        }
+        let cur = t.mm.with_atomic_u32(uaddr, false, |w| w.load(Ordering::SeqCst))?;
+        if cur & FUTEX_TID_MASK == tid {
+            return Ok(0);
+        }
+    }
+}
+
+/// FUTEX_UNLOCK_PI: hand the lock to the first waiter, or free it.
+fn unlock_pi(t: &mut Task, key: Key, uaddr: u64) -> KResult<u64> {
+    let tid = t.tid as u32;
+    let mut tbl = t.kernel.futexes();
+    loop {
+        let cur = t.mm.with_atomic_u32(uaddr, true, |w| w.load(Ordering::SeqCst))?;
+        if cur & FUTEX_TID_MASK != tid {
+            return_errno!(EPERM);
+        }
+        let next = tbl.queues.get(&key).and_then(|q| q.iter().find(|w| w.pi_tid.is_some()).cloned());
+        let new = match &next {
+            Some(w) => {
+                let more = tbl.queues.get(&key).is_some_and(|q| q.iter().filter(|x| x.pi_tid.is_some()).count() > 1);
+                w.pi_tid.unwrap_or(0) as u32 | if more { FUTEX_WAITERS } else { 0 }
+            }
+            None => 0,
+        };
+        let done = t.mm.with_atomic_u32(uaddr, true, |w| {
+            w.compare_exchange(cur, new, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+        })?;
+        if !done {
+            continue;
+        }
+        if let Some(w) = next {
+            tbl.remove(&w);
+            w.woken.store(true, Ordering::SeqCst);
+            kernel_fs::pipe::Waker::wake(&*w.inbox);
+        }
+        return Ok(0);
     }
 }
 
@@ -403,6 +540,7 @@ mod tests {
                     bitset: FUTEX_BITSET_MATCH_ANY,
                     woken: AtomicBool::new(false),
                     key: Mutex::new(a),
+                    pi_tid: None,
                 })
             })
             .collect();
@@ -422,6 +560,7 @@ mod tests {
             bitset: 0b10,
             woken: AtomicBool::new(false),
             key: Mutex::new(a),
+            pi_tid: None,
         });
         tbl.queues.entry(a).or_default().push_back(w);
         assert_eq!(tbl.wake(a, 1, 0b01), 0);

@@ -33,8 +33,11 @@ struct Proc {
     inbox: Option<Arc<ThreadGroup>>,
     /// Set once the process has exited and until its parent reaps it.
     zombie: Option<ExitStatus>,
-    /// PR_SET_PDEATHSIG: sent to this process when its parent exits.
+    /// PR_SET_PDEATHSIG: sent to this process when its parent thread exits.
     pdeathsig: u32,
+    /// The thread of the parent that created this process (or inherited it when that
+    /// thread exited): its exit sends the parent-death signal.
+    parent_thread: i32,
     /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here.
     subreaper: bool,
     /// A stop not yet reported to a WUNTRACED/WSTOPPED wait: the stop signal.
@@ -53,6 +56,7 @@ impl Proc {
             inbox: group,
             zombie: None,
             pdeathsig: 0,
+            parent_thread: ppid,
             subreaper: false,
             stop_report: None,
             cont_report: false,
@@ -75,10 +79,10 @@ impl Kernel {
     }
 
     /// Enter a live process in the parent's group and session (init: its own).
-    pub(crate) fn register(&self, pid: i32, ppid: i32, inbox: Arc<ThreadGroup>) {
+    pub(crate) fn register(&self, pid: i32, ppid: i32, parent_thread: i32, inbox: Arc<ThreadGroup>) {
         let mut t = self.procs();
         let (pgid, sid) = t.procs.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
-        t.procs.insert(pid, Proc::new(ppid, pgid, sid, Some(inbox)));
+        t.procs.insert(pid, Proc { parent_thread, ..Proc::new(ppid, pgid, sid, Some(inbox)) });
     }
 
     /// Record that `pid` called execve.
@@ -259,19 +263,40 @@ impl Kernel {
     /// A process ended: it becomes a zombie for its parent, its children go to the
     /// nearest subreaper or init (and get their parent-death signal), and the parent is
     /// sent SIGCHLD.
-    pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus) {
+    /// Thread `tid` of process `tgid` exited: the children it created get their
+    /// parent-death signal, and `heir` (another live thread, if any) becomes their parent
+    /// thread.
+    pub(crate) fn thread_exited(&self, tgid: i32, tid: i32, heir: Option<i32>) {
         let mut orphans = Vec::new();
+        {
+            let mut t = self.procs();
+            for p in t.procs.values_mut() {
+                if p.ppid == tgid && p.parent_thread == tid {
+                    if p.pdeathsig != 0 && p.zombie.is_none() {
+                        if let Some(g) = &p.inbox {
+                            orphans.push((g.clone(), p.pdeathsig));
+                        }
+                    }
+                    if let Some(h) = heir {
+                        p.parent_thread = h;
+                    }
+                }
+            }
+        }
+        for (group, sig) in orphans {
+            let _ = group.post(Siginfo::from_process(sig, kernel_signal::info::SI_USER, tgid, 0));
+        }
+    }
+
+    pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus) {
         let parent_inbox = {
             let mut t = self.procs();
             let heir = Self::new_parent(&t, pid);
-            for (&child, p) in t.procs.iter_mut() {
+            for p in t.procs.values_mut() {
                 if p.ppid == pid {
                     p.ppid = heir;
-                    if p.pdeathsig != 0 && p.zombie.is_none() {
-                        if let Some(g) = &p.inbox {
-                            orphans.push((g.clone(), p.pdeathsig, child));
-                        }
-                    }
+                    // The new parent's main thread (a subreaper's, or init's).
+                    p.parent_thread = heir;
                 }
             }
             let ppid = match t.procs.get_mut(&pid) {
@@ -283,9 +308,6 @@ impl Kernel {
             };
             t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
         };
-        for (group, sig, _) in orphans {
-            let _ = group.post(Siginfo::from_process(sig, kernel_signal::info::SI_USER, pid, 0));
-        }
         if let Some(group) = parent_inbox {
             let _ = group.post(chld_info(pid, ChildEvent::Exited(status)));
             // Every thread of the parent may be waiting for children.
@@ -549,7 +571,7 @@ impl Task {
         let inbox = Arc::new(Inbox::default());
         let shared = crate::thread::ThreadShared::inherit(self.sigmask, Some(&self.shared));
         group.add_member(Member { tid: pid, inbox: inbox.clone(), shared: shared.clone() });
-        self.kernel.register(pid, self.tgid, group.clone());
+        self.kernel.register(pid, self.tgid, self.tid, group.clone());
         let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
         let seed = Seed {
             kernel: self.kernel.clone(),

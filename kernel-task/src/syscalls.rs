@@ -153,7 +153,7 @@ table! {
     RT_SIGSUSPEND => m::sys_rt_sigsuspend, Full;
     RT_SIGTIMEDWAIT => m::sys_rt_sigtimedwait, Full;
     SIGALTSTACK => m::sys_sigaltstack, Full;
-    FUTEX => crate::futex::sys_futex, Partial("no priority-inheritance operations (ENOSYS)");
+    FUTEX => crate::futex::sys_futex, Partial("PI locks follow the protocol without lending host priority; no requeue to PI futexes (ENOSYS)");
     KILL => m::sys_kill, Full;
     SETPGID => m::sys_setpgid, Full;
     GETPGID => m::sys_getpgid, Full;
@@ -179,7 +179,7 @@ table! {
     SETGROUPS => pr::sys_setgroups, Full;
     CAPGET => pr::sys_capget, Partial("the caller's own capabilities only; other tasks EPERM");
     CAPSET => pr::sys_capset, Full;
-    PRCTL => pr::sys_prctl, Partial("no PR_SET_SECCOMP, PR_SET_SECUREBITS or memory-map options; PDEATHSIG fires on the parent process's exit");
+    PRCTL => pr::sys_prctl, Partial("no PR_SET_SECCOMP, PR_SET_SECUREBITS or memory-map options");
     SCHED_GETSCHEDULER => pr::sys_sched_getscheduler, Partial("policies are recorded, not enforced; other tasks report SCHED_OTHER");
     SCHED_SETSCHEDULER => pr::sys_sched_setscheduler, Partial("recorded, not enforced; the caller only");
     SCHED_GETPARAM => pr::sys_sched_getparam, Partial("as sched_getscheduler");

@@ -240,7 +240,7 @@ impl Task {
         };
         t.inbox.set_interrupter(t.ctx.interrupter());
         t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), shared: t.shared.clone() });
-        t.kernel.register(1, 0, t.tg.clone());
+        t.kernel.register(1, 0, 0, t.tg.clone());
         Ok(t)
     }
 

@@ -161,6 +161,11 @@ impl ThreadGroup {
         self.members().iter().find(|m| m.tid == tid).map(|m| m.shared.clone())
     }
 
+    /// The ids of the live threads.
+    pub(crate) fn all_tids(&self) -> Vec<i32> {
+        self.members().iter().map(|m| m.tid).collect()
+    }
+
     /// What other threads see of every live thread of this group.
     pub(crate) fn all_shared(&self) -> Vec<Arc<ThreadShared>> {
         self.members().iter().map(|m| m.shared.clone()).collect()
@@ -477,7 +482,7 @@ impl Task {
         }
         tg.add_member(Member { tid, inbox: inbox.clone(), shared: task.shared.clone() });
         if !thread {
-            self.kernel.register(tid, self.tgid, tg.clone());
+            self.kernel.register(tid, self.tgid, self.tid, tg.clone());
         }
         let start = ThreadStart { task, seed, fp };
         let spawned = std::thread::Builder::new().name(format!("task-{tid}")).spawn(move || run_thread(start));
@@ -515,6 +520,8 @@ impl Task {
         // Files close before the parent can see the exit (a reader then sees EOF).
         self.fds = Arc::new(Mutex::new(kernel_fs::FdTable::new()));
         let last = self.tg.leave(self.tid);
+        let heir = self.tg.all_tids().first().copied();
+        self.kernel.thread_exited(self.tgid, self.tid, heir);
         if self.tid != self.tgid {
             self.kernel.release_tid(self.tid);
         }
