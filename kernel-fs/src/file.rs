@@ -64,6 +64,10 @@ pub trait FileOps: Send + Sync {
     fn host_fd(&self) -> Option<std::os::fd::RawFd> {
         None
     }
+    /// The implementation, for callers that need to recognise a kind of file (a pidfd).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// An open file description.
@@ -199,6 +203,11 @@ impl File {
     /// See [`FileOps::host_fd`].
     pub fn host_fd(&self) -> Option<std::os::fd::RawFd> {
         self.ops.host_fd()
+    }
+
+    /// See [`FileOps::as_any`].
+    pub fn ops_any(&self) -> Option<&dyn std::any::Any> {
+        self.ops.as_any()
     }
 
     /// The object mmap maps.

@@ -17,6 +17,7 @@ mod creds;
 mod futex;
 mod inbox;
 pub mod loader;
+mod pidfd;
 mod process;
 mod signals;
 mod strace;

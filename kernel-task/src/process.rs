@@ -650,6 +650,8 @@ impl Task {
             // P_PGID: 0 means the caller's group.
             2 if (id as i32) == 0 => 0,
             2 if (id as i32) > 0 => -(id as i32),
+            // P_PIDFD: the process a pidfd names.
+            3 => crate::pidfd::pid_of(self, id)?,
             _ => return_errno!(EINVAL),
         };
         let want = WaitFor {

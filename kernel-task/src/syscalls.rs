@@ -167,6 +167,8 @@ table! {
     CLONE => m::sys_clone, Partial("no namespaces, CLONE_PIDFD or CLONE_PTRACE; CLONE_SIGHAND without CLONE_THREAD is ENOSYS");
     CLONE3 => pr::sys_clone3, Partial("as clone; set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are refused");
     EXECVEAT => pr::sys_execveat, Full;
+    PIDFD_OPEN => crate::pidfd::sys_pidfd_open, Partial("process pidfds only (PIDFD_THREAD is EINVAL)");
+    PIDFD_SEND_SIGNAL => crate::pidfd::sys_pidfd_send_signal, Full;
     UNSHARE => m::sys_unshare, Partial("no namespaces (EINVAL)");
     SETUID => pr::sys_setuid, Full;
     SETGID => pr::sys_setgid, Full;

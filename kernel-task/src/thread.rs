@@ -87,6 +87,8 @@ pub(crate) struct ThreadGroup {
     dumpable: AtomicBool,
     /// PR_SET_THP_DISABLE.
     thp_disable: AtomicBool,
+    /// Woken when the process ends (pidfds being polled).
+    exit_waiters: Mutex<Vec<(u64, Arc<dyn kernel_fs::pipe::Waker>)>>,
     /// The status the process ended with, once its last thread is gone.
     ended: Mutex<Option<ExitStatus>>,
     ended_cv: Condvar,
@@ -115,6 +117,7 @@ impl ThreadGroup {
             left: Condvar::new(),
             dumpable: AtomicBool::new(true),
             thp_disable: AtomicBool::new(false),
+            exit_waiters: Mutex::new(Vec::new()),
             ended: Mutex::new(None),
             ended_cv: Condvar::new(),
         })
@@ -330,10 +333,32 @@ impl ThreadGroup {
         last
     }
 
-    /// Record the process's end for [`ThreadGroup::wait_ended`].
+    /// Record the process's end for [`ThreadGroup::wait_ended`] and pidfd pollers.
     fn set_ended(&self, status: ExitStatus) {
         *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
         self.ended_cv.notify_all();
+        let waiters: Vec<_> = self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
+        for (_, w) in waiters {
+            w.wake();
+        }
+    }
+
+    /// Whether the process has ended.
+    pub(crate) fn has_ended(&self) -> bool {
+        self.ended.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    /// Register a waker for the process's end.
+    pub(crate) fn add_exit_waiter(&self, w: Arc<dyn kernel_fs::pipe::Waker>) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).push((id, w));
+        id
+    }
+
+    /// Remove a waker registered by [`ThreadGroup::add_exit_waiter`].
+    pub(crate) fn remove_exit_waiter(&self, id: u64) {
+        self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
     }
 
     /// Wait until the last thread of the group has exited.
