@@ -374,6 +374,96 @@ pub(crate) fn sys_futex(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
 }
 
+/// `struct futex_waitv`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct FutexWaitv {
+    val: u64,
+    uaddr: u64,
+    flags: u32,
+    reserved: u32,
+}
+
+/// futex_waitv's limit on the number of futexes.
+const FUTEX_WAITV_MAX: u64 = 128;
+/// futex2's size flag for 32-bit words (the only size Linux supports).
+const FUTEX2_SIZE_U32: u32 = 2;
+const FUTEX2_PRIVATE: u32 = FUTEX_PRIVATE_FLAG;
+
+/// futex_waitv(2): wait on several futexes at once; the result is the index of the one
+/// that woke the caller.
+pub(crate) fn sys_futex_waitv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let (addr, nr, flags, ts, clock) = (a[0], a[1], a[2], a[3], a[4] as i32);
+    if flags != 0 || nr == 0 || nr > FUTEX_WAITV_MAX || addr == 0 {
+        return_errno!(EINVAL);
+    }
+    let deadline = if ts == 0 {
+        None
+    } else {
+        if clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME {
+            return_errno!(EINVAL);
+        }
+        timeout(t, ts, Some(clock))?
+    };
+    let mut list = vec![FutexWaitv { val: 0, uaddr: 0, flags: 0, reserved: 0 }; nr as usize];
+    t.mm.copy_in(addr, bytemuck::cast_slice_mut(&mut list))?;
+    let mut keys = Vec::with_capacity(list.len());
+    for w in &list {
+        if w.reserved != 0 || w.flags & !(FUTEX2_SIZE_U32 | FUTEX2_PRIVATE) != 0 || w.flags & 3 != FUTEX2_SIZE_U32 {
+            return_errno!(EINVAL);
+        }
+        if w.val > u64::from(u32::MAX) {
+            return_errno!(EINVAL);
+        }
+        keys.push(key_of(t, w.uaddr, w.flags & FUTEX2_PRIVATE != 0)?);
+    }
+    let waiters: Vec<Arc<Waiter>> = keys.iter().map(|&k| Waiter::new(t, k, FUTEX_BITSET_MATCH_ANY, false)).collect();
+    {
+        let mut tbl = t.kernel.futexes();
+        for w in &list {
+            let cur = t.mm.with_atomic_u32(w.uaddr, false, |a| a.load(Ordering::SeqCst))?;
+            if u64::from(cur) != w.val {
+                return_errno!(EAGAIN);
+            }
+        }
+        for (k, w) in keys.iter().zip(&waiters) {
+            tbl.queues.entry(*k).or_default().push_back(w.clone());
+        }
+    }
+    let woken = |ws: &[Arc<Waiter>]| ws.iter().position(|w| w.woken.load(Ordering::SeqCst));
+    let leave = |t: &Task, ws: &[Arc<Waiter>]| {
+        let mut tbl = t.kernel.futexes();
+        for w in ws {
+            tbl.remove(w);
+        }
+    };
+    loop {
+        if let Some(i) = woken(&waiters) {
+            leave(t, &waiters);
+            return Ok(i as u64);
+        }
+        if t.signal_pending() {
+            leave(t, &waiters);
+            if let Some(i) = woken(&waiters) {
+                return Ok(i as u64);
+            }
+            return_errno!(ERESTARTSYS);
+        }
+        let ignore = t.wait_ignores();
+        match t.inbox.wait(deadline, ignore) {
+            Wake::TimedOut => {
+                leave(t, &waiters);
+                if let Some(i) = woken(&waiters) {
+                    return Ok(i as u64);
+                }
+                return_errno!(ETIMEDOUT);
+            }
+            Wake::Signalled => t.take_inbox(),
+            Wake::Woken => {}
+        }
+    }
+}
+
 /// Whether thread `tid` exists in the sandbox.
 fn thread_exists(t: &Task, tid: i32) -> bool {
     tid == t.tid || t.kernel.group_of_thread(tid).is_some_and(|g| g.member_inbox(tid).is_some())
