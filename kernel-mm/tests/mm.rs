@@ -67,6 +67,9 @@ impl AddressSpace for FakeSpace {
         Err(platform::Error::Invalid("the fake space has one thread"))
     }
     fn release_thread(&self) {}
+    fn cpu_time(&self) -> platform::Result<std::time::Duration> {
+        Ok(std::time::Duration::ZERO)
+    }
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

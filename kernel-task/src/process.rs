@@ -728,6 +728,7 @@ fn build_child(s: Seed) -> KResult<Task> {
     }
     let inbox = s.inbox;
     inbox.set_interrupter(ctx.interrupter());
+    *s.shared.cpu_clock.lock().unwrap_or_else(|e| e.into_inner()) = ctx.cpu_clock(&*mm.address_space().clone()).ok();
     Ok(Task {
         kernel: s.kernel.clone(),
         tid: s.pid,

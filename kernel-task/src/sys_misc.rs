@@ -236,13 +236,52 @@ fn clock_now(t: &mut Task, id: i32) -> KResult<Timespec> {
         | CLOCK_REALTIME_ALARM
         | CLOCK_BOOTTIME_ALARM
         | CLOCK_TAI => host_clock(id),
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+        CLOCK_PROCESS_CPUTIME_ID => process_cpu(t),
+        CLOCK_THREAD_CPUTIME_ID => {
             let space = t.mm.address_space().clone();
-            let d = t.ctx.cpu_time(&*space).map_err(|_| errno!(EINVAL))?;
-            Ok(Timespec { tv_sec: d.as_secs() as i64, tv_nsec: i64::from(d.subsec_nanos()) })
+            t.ctx.cpu_time(&*space).map(timespec_of).map_err(|_| errno!(EINVAL))
         }
+        id if id < 0 => cpu_clock_of(t, id),
         _ => return_errno!(EINVAL),
     }
+}
+
+fn timespec_of(d: Duration) -> Timespec {
+    Timespec { tv_sec: d.as_secs() as i64, tv_nsec: i64::from(d.subsec_nanos()) }
+}
+
+/// The process's CPU time: every thread that ran in its address space.
+fn process_cpu(t: &Task) -> KResult<Timespec> {
+    t.mm.address_space().cpu_time().map(timespec_of).map_err(|_| errno!(EINVAL))
+}
+
+/// A CPU-time clock id naming a task (clock_getcpuclockid, pthread_getcpuclockid):
+/// `~pid << 3`, bit 2 for a thread, low bits the kind (CPUCLOCK_SCHED is 2).
+fn cpu_clock_of(t: &Task, id: i32) -> KResult<Timespec> {
+    const PERTHREAD: i32 = 4;
+    const WHICH_MAX: i32 = 3;
+    if id & 3 >= WHICH_MAX {
+        return_errno!(EINVAL);
+    }
+    let pid = !(id >> 3);
+    if id & PERTHREAD != 0 {
+        if pid == 0 || pid == t.tid {
+            let space = t.mm.address_space().clone();
+            return t.ctx.cpu_time(&*space).map(timespec_of).map_err(|_| errno!(EINVAL));
+        }
+        // Another thread of the same process only, as Linux.
+        let shared = t.tg.member_shared(pid).ok_or(errno!(EINVAL))?;
+        let clock = shared.cpu_clock.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or(errno!(EINVAL))?;
+        return clock().map(timespec_of).map_err(|_| errno!(EINVAL));
+    }
+    if pid == 0 || pid == t.tgid {
+        return process_cpu(t);
+    }
+    if t.kernel.group_of_thread(pid).is_none() {
+        return_errno!(EINVAL);
+    }
+    t.kernel.log_once(Some(kernel_abi::nr::CLOCK_GETTIME), "CPU clocks of other processes are not readable: EINVAL");
+    return_errno!(EINVAL)
 }
 
 pub(crate) fn sys_clock_gettime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

@@ -22,12 +22,12 @@ fn tv(d: Duration) -> Timeval {
     Timeval { tv_sec: d.as_secs() as i64, tv_usec: i64::from(d.subsec_micros()) }
 }
 
-/// CPU time of the application (its stub) and of the Sentry thread serving it: what
-/// Linux calls user and system time.
-fn cpu_times(t: &Task) -> (Duration, Duration) {
+/// CPU time of the application (its stub: the whole process, or this thread) and of
+/// the Sentry thread serving this thread: what Linux calls user and system time.
+fn cpu_times(t: &Task, whole_process: bool) -> (Duration, Duration) {
     let space = t.mm.address_space().clone();
-    let user = t.ctx.cpu_time(&*space).unwrap_or_default();
-    (user, sentry_thread_cpu())
+    let user = if whole_process { space.cpu_time() } else { t.ctx.cpu_time(&*space) };
+    (user.unwrap_or_default(), sentry_thread_cpu())
 }
 
 #[allow(unsafe_code)]
@@ -43,8 +43,8 @@ fn sentry_thread_cpu() -> Duration {
 pub(crate) fn sys_getrusage(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let mut r = Rusage::default();
     match a[0] as i32 {
-        RUSAGE_SELF | RUSAGE_THREAD => {
-            let (user, sys) = cpu_times(t);
+        who @ (RUSAGE_SELF | RUSAGE_THREAD) => {
+            let (user, sys) = cpu_times(t, who == RUSAGE_SELF);
             r.ru_utime = tv(user);
             r.ru_stime = tv(sys);
             // ru_maxrss (KiB): the memory the application has mapped and touched is not
@@ -60,7 +60,7 @@ pub(crate) fn sys_getrusage(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_times(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let (user, sys) = cpu_times(t);
+    let (user, sys) = cpu_times(t, true);
     let ticks = |d: Duration| d.as_millis() as u64 * CLK_TCK / 1000;
     if a[0] != 0 {
         t.mm.write_val(a[0], &[ticks(user), ticks(sys), 0u64, 0u64])?;

@@ -363,6 +363,7 @@ impl Task {
         self.mm = mm;
         self.ctx = self.kernel.platform.new_context().map_err(|_| errno!(ENOMEM))?;
         self.inbox.set_interrupter(self.ctx.interrupter());
+        self.bind_cpu_clock();
         self.release_vfork();
         self.kernel.mark_exec(self.tgid);
         // An exec'd process no longer shares its descriptor table with anyone.

@@ -29,6 +29,8 @@ pub(crate) struct ThreadShared {
     pub nice: std::sync::atomic::AtomicI32,
     /// sched_setaffinity's mask (advisory: the platform decides host placement).
     pub affinity: Mutex<Option<Vec<u8>>>,
+    /// Reads the thread's CPU time (per-thread CPU clocks read by other threads).
+    pub cpu_clock: Mutex<Option<platform::CpuClock>>,
 }
 
 impl ThreadShared {
@@ -601,6 +603,14 @@ impl Task {
         Ok(())
     }
 
+    /// Let other threads read this thread's CPU clock (after its context is bound to
+    /// its address space).
+    pub(crate) fn bind_cpu_clock(&self) {
+        let space = self.mm.address_space().clone();
+        let clock = self.ctx.cpu_clock(&*space).ok();
+        *self.shared.cpu_clock.lock().unwrap_or_else(|e| e.into_inner()) = clock;
+    }
+
     /// Walk the robust futex list at thread exit: each futex this thread still owns is
     /// marked FUTEX_OWNER_DIED and one waiter woken, so that the next locker learns it.
     fn exit_robust_list(&mut self) {
@@ -635,7 +645,10 @@ fn run_thread(start: ThreadStart) {
     let space = task.mm.address_space().clone();
     let adopted = space.adopt_thread(seed).and_then(|()| task.ctx.set_fp_state(&*space, &fp));
     let status = match adopted {
-        Ok(()) => task.run(),
+        Ok(()) => {
+            task.bind_cpu_clock();
+            task.run()
+        }
         Err(e) => {
             log::error!("thread {}: cannot adopt its host thread: {e}", task.tid);
             task.tg.start_exit(ExitStatus::Signal(SIGKILL as i32))

@@ -135,6 +135,8 @@ pub trait AddressSpace: Send + Sync {
     fn prepare_thread(&self) -> Result<ThreadSeed>;
     /// Make the calling host thread able to run contexts (and map memory) in this space.
     fn adopt_thread(&self, seed: ThreadSeed) -> Result<()>;
+    /// CPU time all application threads of this space have consumed.
+    fn cpu_time(&self) -> Result<std::time::Duration>;
     /// The calling host thread is done with this space: its application thread exited.
     /// Call it before the host thread ends while others still use the space.
     fn release_thread(&self);
@@ -161,10 +163,16 @@ pub trait Context: Send {
     fn set_fp_state(&mut self, space: &dyn AddressSpace, state: &[u8]) -> Result<()>;
     /// CPU time the context's application thread has consumed.
     fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration>;
+    /// A reader of the context's application-thread CPU time that other threads may call
+    /// (for per-thread CPU clocks read by another thread).
+    fn cpu_clock(&self, space: &dyn AddressSpace) -> Result<CpuClock>;
     /// A handle other threads use to make [`Context::switch`] return
     /// [`Event::Interrupted`].
     fn interrupter(&self) -> Interrupter;
 }
+
+/// Reads one application thread's CPU time from any thread.
+pub type CpuClock = Arc<dyn Fn() -> Result<std::time::Duration> + Send + Sync>;
 
 /// Kicks a running context out of [`Context::switch`].
 #[derive(Clone)]

@@ -1058,9 +1058,37 @@ impl AddressSpace for PtraceAddressSpace {
         }
     }
 
+    fn cpu_time(&self) -> Result<std::time::Duration> {
+        process_cpu_time(self.pid)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// CPU time of stub thread `tid` of stub `pid`. Linux refuses a per-thread CPU clock of
+/// another process; the thread's schedstat (nanoseconds on CPU first) says the same.
+/// Without procfs, the process's clock.
+fn thread_cpu_time(pid: i32, tid: i32) -> Result<std::time::Duration> {
+    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")) {
+        if let Some(ns) = text.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()) {
+            return Ok(std::time::Duration::from_nanos(ns));
+        }
+    }
+    process_cpu_time(pid)
+}
+
+/// CPU time of every thread of stub `pid`: its scheduler CPU clock,
+/// ((~pid) << 3) | CPUCLOCK_SCHED.
+fn process_cpu_time(pid: i32) -> Result<std::time::Duration> {
+    let clock = ((!pid) << 3) | 2;
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return Err(Error::last_os("clock_gettime(stub)"));
+    }
+    Ok(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
 impl Drop for PtraceAddressSpace {
@@ -1167,23 +1195,14 @@ impl Context for PtraceContext {
     }
 
     fn cpu_time(&self, space: &dyn AddressSpace) -> Result<std::time::Duration> {
+        (self.cpu_clock(space)?)()
+    }
+
+    fn cpu_clock(&self, space: &dyn AddressSpace) -> Result<crate::CpuClock> {
         let s =
             space.as_any().downcast_ref::<PtraceAddressSpace>().ok_or(Error::Invalid("not a ptrace address space"))?;
-        let t = s.current()?;
-        // Linux refuses a per-thread CPU clock of another process; the thread's schedstat
-        // (nanoseconds on CPU first) says the same. Without procfs, the process's clock.
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{}/task/{}/schedstat", s.pid, t.tid)) {
-            if let Some(ns) = text.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()) {
-                return Ok(std::time::Duration::from_nanos(ns));
-            }
-        }
-        let clock = ((!s.pid) << 3) | 2;
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a valid out-pointer.
-        if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-            return Err(Error::last_os("clock_gettime(stub)"));
-        }
-        Ok(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+        let (pid, tid) = (s.pid, s.current()?.tid);
+        Ok(Arc::new(move || thread_cpu_time(pid, tid)))
     }
 
     fn interrupter(&self) -> Interrupter {
