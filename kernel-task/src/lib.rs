@@ -20,6 +20,8 @@ pub mod loader;
 mod process;
 mod signals;
 mod strace;
+mod sys_epoll;
+mod sys_eventfd;
 mod sys_file;
 mod sys_misc;
 mod sys_mm;
