@@ -71,9 +71,8 @@ impl FileOps for EventFd {
     }
 
     fn write(&self, buf: &[u8], _append: bool) -> KResult<usize> {
-        let Some(bytes) = buf.get(..8) else { return_errno!(EINVAL) };
-        let mut v = [0u8; 8];
-        v.copy_from_slice(bytes);
+        // Exactly one u64 (Linux 6.x refuses longer writes too).
+        let Ok(v) = <[u8; 8]>::try_from(buf) else { return_errno!(EINVAL) };
         let v = u64::from_ne_bytes(v);
         if v == u64::MAX {
             return_errno!(EINVAL);
@@ -144,6 +143,7 @@ mod tests {
         assert_eq!(rd(&f).unwrap(), 3);
         assert_eq!(rd(&f).unwrap_err().errno, Errno::EAGAIN);
         assert_eq!(f.write(&[0u8; 4]).unwrap_err().errno, Errno::EINVAL);
+        assert_eq!(f.write(&[0u8; 9]).unwrap_err().errno, Errno::EINVAL);
         assert_eq!(f.write(&u64::MAX.to_ne_bytes()).unwrap_err().errno, Errno::EINVAL);
         assert_eq!(f.write(&MAX.to_ne_bytes()).unwrap(), 8);
         assert_eq!(f.poll() & POLLOUT, 0, "full");

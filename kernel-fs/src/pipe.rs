@@ -208,14 +208,14 @@ impl FileOps for WriteEnd {
     fn poll(&self) -> u32 {
         use kernel_abi::flags::poll::*;
         let st = self.0.lock();
-        if st.readers == 0 {
-            return POLLERR;
-        }
+        let mut ev = 0;
         if PIPE_SIZE - st.data.len() >= PIPE_BUF {
-            POLLOUT | POLLWRNORM
-        } else {
-            0
+            ev |= POLLOUT | POLLWRNORM;
         }
+        if st.readers == 0 {
+            ev |= POLLERR;
+        }
+        ev
     }
 
     fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
