@@ -429,6 +429,10 @@ impl Task {
             }
         }
         self.mm.address_space().release_thread();
+        // Close the thread's descriptors before the parent can learn of the exit (Linux's
+        // exit_files before exit_notify): a pipe's reader sees the hang-up once the
+        // writer is reaped.
+        drop(std::mem::replace(&mut self.fds, Arc::new(std::sync::Mutex::new(kernel_fs::FdTable::new()))));
         let last = self.tg.leave(self.tid);
         if self.tid != self.tgid {
             self.kernel.release_tid(self.tid);
