@@ -57,7 +57,7 @@ fn duration(ts: &Timespec) -> KResult<Duration> {
 }
 
 fn timespec(d: Duration) -> Timespec {
-    Timespec { tv_sec: d.as_secs() as i64, tv_nsec: i64::from(d.subsec_nanos()) }
+    Timespec { tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX), tv_nsec: i64::from(d.subsec_nanos()) }
 }
 
 /// `struct itimerspec` as (interval, value).
