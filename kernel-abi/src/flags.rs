@@ -467,6 +467,44 @@ pub mod poll {
     pub const POLLRDHUP: u32 = 0x2000;
 }
 
+/// epoll(7).
+pub mod epoll {
+    pub const EPOLL_CLOEXEC: u32 = 0o2000000;
+    pub const EPOLL_CTL_ADD: i32 = 1;
+    pub const EPOLL_CTL_DEL: i32 = 2;
+    pub const EPOLL_CTL_MOD: i32 = 3;
+    pub const EPOLLIN: u32 = 0x1;
+    pub const EPOLLPRI: u32 = 0x2;
+    pub const EPOLLOUT: u32 = 0x4;
+    pub const EPOLLERR: u32 = 0x8;
+    pub const EPOLLHUP: u32 = 0x10;
+    pub const EPOLLRDNORM: u32 = 0x40;
+    pub const EPOLLRDBAND: u32 = 0x80;
+    pub const EPOLLWRNORM: u32 = 0x100;
+    pub const EPOLLWRBAND: u32 = 0x200;
+    pub const EPOLLMSG: u32 = 0x400;
+    pub const EPOLLRDHUP: u32 = 0x2000;
+    pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
+    pub const EPOLLWAKEUP: u32 = 1 << 29;
+    pub const EPOLLONESHOT: u32 = 1 << 30;
+    pub const EPOLLET: u32 = 1 << 31;
+}
+
+/// eventfd(2).
+pub mod eventfd {
+    pub const EFD_SEMAPHORE: u32 = 1;
+    pub const EFD_CLOEXEC: u32 = 0o2000000;
+    pub const EFD_NONBLOCK: u32 = 0o4000;
+}
+
+/// timerfd_create(2).
+pub mod timerfd {
+    pub const TFD_CLOEXEC: u32 = 0o2000000;
+    pub const TFD_NONBLOCK: u32 = 0o4000;
+    pub const TFD_TIMER_ABSTIME: u32 = 1;
+    pub const TFD_TIMER_CANCEL_ON_SET: u32 = 2;
+}
+
 /// `getrandom` flags.
 pub mod random {
     pub const GRND_NONBLOCK: u32 = 1;

@@ -288,6 +288,14 @@ pub struct Elf64Phdr {
     pub p_align: u64,
 }
 
+/// `struct epoll_event`: packed on x86_64 (12 bytes).
+#[repr(C, packed)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct EpollEvent {
+    pub events: u32,
+    pub data: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +315,6 @@ mod tests {
         assert_eq!(size_of::<Rusage>(), 144);
         assert_eq!(size_of::<Elf64Ehdr>(), 64);
         assert_eq!(size_of::<Elf64Phdr>(), 56);
+        assert_eq!(size_of::<EpollEvent>(), 12);
     }
 }

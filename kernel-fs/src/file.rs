@@ -1,7 +1,7 @@
 //! Open file descriptions.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use kernel_abi::flags::open::*;
 use kernel_abi::{return_errno, KResult, Stat};
@@ -64,11 +64,21 @@ pub trait FileOps: Send + Sync {
     fn host_fd(&self) -> Option<std::os::fd::RawFd> {
         None
     }
-    /// The implementation, for callers that need to recognise a kind of file (a pidfd).
+    /// The implementation itself, for callers that need to recognise a kind of file
+    /// (a pidfd; epoll refuses to watch itself and checks nesting through it).
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
     }
 }
+
+/// Something to tell when an open file description goes away (its last reference is
+/// dropped), like Linux's `eventpoll_release`: epoll sets forget the file then.
+pub trait ReleaseHook: Send + Sync {
+    /// The description is being destroyed; `file` is still usable for the call.
+    fn released(&self, file: &File);
+}
+
+static NEXT_HOOK: AtomicU64 = AtomicU64::new(1);
 
 /// An open file description.
 pub struct File {
@@ -76,6 +86,8 @@ pub struct File {
     flags: AtomicU32,
     dentry: Option<Arc<Dentry>>,
     path: String,
+    /// Told when the description is destroyed (a leaf lock, never held while they run).
+    release_hooks: Mutex<Vec<(u64, Arc<dyn ReleaseHook>)>>,
 }
 
 impl File {
@@ -86,6 +98,7 @@ impl File {
             flags: AtomicU32::new(flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)),
             dentry,
             path,
+            release_hooks: Mutex::new(Vec::new()),
         })
     }
 
@@ -206,8 +219,20 @@ impl File {
     }
 
     /// See [`FileOps::as_any`].
-    pub fn ops_any(&self) -> Option<&dyn std::any::Any> {
+    pub fn as_any(&self) -> Option<&dyn std::any::Any> {
         self.ops.as_any()
+    }
+
+    /// Call `hook` when this description is destroyed; the id cancels it.
+    pub fn on_release(&self, hook: Arc<dyn ReleaseHook>) -> u64 {
+        let id = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
+        self.release_hooks.lock().unwrap_or_else(|e| e.into_inner()).push((id, hook));
+        id
+    }
+
+    /// Cancel a hook registered by [`File::on_release`].
+    pub fn cancel_release(&self, id: u64) {
+        self.release_hooks.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
     }
 
     /// The object mmap maps.
@@ -216,6 +241,15 @@ impl File {
             return_errno!(EBADF);
         }
         self.ops.mappable()
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        let hooks = std::mem::take(self.release_hooks.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (_, h) in hooks {
+            h.released(self);
+        }
     }
 }
 

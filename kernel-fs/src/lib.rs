@@ -9,22 +9,27 @@
 //!   with single path components, never a host path string; read-only in this milestone.
 //! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
+//! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
 //!
 //! # Lock order
 //!
-//! `Dentry::children` -> host page cache -> `MemoryFile`. No lock is held across a host
+//! `Dentry::children` -> host page cache -> `MemoryFile`. Epoll's own order is in [`epoll`]. No lock is held across a host
 //! call that can block indefinitely, except a file's own offset lock for read/write.
 
 #![deny(unsafe_code)]
 
 pub mod dentry;
 pub mod dev;
+pub mod epoll;
+pub mod eventfd;
 pub mod fdtable;
 pub mod file;
 pub mod host;
+pub mod hostclock;
 pub mod hostfd;
 pub mod path;
 pub mod pipe;
+pub mod timerfd;
 
 pub use dentry::{Dentry, Inode};
 pub use fdtable::FdTable;

@@ -19,6 +19,13 @@ use crate::{File, FileOps};
 pub trait Waker: Send + Sync {
     /// Wake the waiter (it re-checks what it waits for).
     fn wake(&self);
+
+    /// Wake the waiter for a change that concerns only the poll `events` given (Linux's
+    /// wake-up key): a waiter interested in none of them may ignore it.
+    fn wake_for(&self, events: u32) {
+        let _ = events;
+        self.wake();
+    }
 }
 
 /// Pipe capacity (Linux's default, 16 pages).
@@ -51,6 +58,12 @@ impl Pipe {
     fn wake_all(st: &State) {
         for (_, w) in &st.waiters {
             w.wake();
+        }
+    }
+
+    fn wake_for(st: &State, events: u32) {
+        for (_, w) in &st.waiters {
+            w.wake_for(events);
         }
     }
 
@@ -120,10 +133,16 @@ impl FileOps for ReadEnd {
             return_errno!(EAGAIN);
         }
         let n = buf.len().min(st.data.len());
+        // Writers wait only while less than PIPE_BUF is free: only then can a read
+        // change what they wait for (Linux wakes writers when the pipe was full).
+        let was_full = PIPE_SIZE - st.data.len() < PIPE_BUF;
         for (dst, src) in buf.iter_mut().zip(st.data.drain(..n)) {
             *dst = src;
         }
-        Pipe::wake_all(&st);
+        if was_full {
+            use kernel_abi::flags::poll::{POLLOUT, POLLWRNORM};
+            Pipe::wake_for(&st, POLLOUT | POLLWRNORM);
+        }
         Ok(n)
     }
 
@@ -175,7 +194,10 @@ impl FileOps for WriteEnd {
         }
         let n = buf.len().min(free);
         st.data.extend(&buf[..n]);
-        Pipe::wake_all(&st);
+        {
+            use kernel_abi::flags::poll::{POLLIN, POLLRDNORM};
+            Pipe::wake_for(&st, POLLIN | POLLRDNORM);
+        }
         Ok(n)
     }
 
@@ -186,14 +208,14 @@ impl FileOps for WriteEnd {
     fn poll(&self) -> u32 {
         use kernel_abi::flags::poll::*;
         let st = self.0.lock();
-        if st.readers == 0 {
-            return POLLERR;
-        }
+        let mut ev = 0;
         if PIPE_SIZE - st.data.len() >= PIPE_BUF {
-            POLLOUT | POLLWRNORM
-        } else {
-            0
+            ev |= POLLOUT | POLLWRNORM;
         }
+        if st.readers == 0 {
+            ev |= POLLERR;
+        }
+        ev
     }
 
     fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {

@@ -21,6 +21,8 @@ mod pidfd;
 mod process;
 mod signals;
 mod strace;
+mod sys_epoll;
+mod sys_eventfd;
 mod sys_file;
 mod sys_misc;
 mod sys_mm;

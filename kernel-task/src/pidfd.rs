@@ -54,7 +54,7 @@ impl FileOps for PidFd {
 /// The process a pidfd names.
 pub(crate) fn pid_of(t: &Task, fd: u64) -> KResult<i32> {
     let f = t.file(fd)?;
-    match f.ops_any().and_then(|a| a.downcast_ref::<PidFd>()) {
+    match f.as_any().and_then(|a| a.downcast_ref::<PidFd>()) {
         Some(p) => Ok(p.pid),
         None => return_errno!(EBADF),
     }

@@ -147,7 +147,7 @@ pub(crate) fn sys_poll(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 /// Apply ppoll/pselect's temporary signal mask (restored after delivery, like
 /// rt_sigsuspend).
-fn with_sigmask(t: &mut Task, mask_addr: u64, size: u64) -> KResult<()> {
+pub(crate) fn with_sigmask(t: &mut Task, mask_addr: u64, size: u64) -> KResult<()> {
     if mask_addr == 0 {
         return Ok(());
     }

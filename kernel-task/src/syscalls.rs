@@ -6,7 +6,8 @@ use kernel_abi::{Errno, KResult};
 
 use crate::task::Task;
 use crate::{
-    strace, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po, sys_proc as pr, sys_time as tm, sys_timer as ti,
+    strace, sys_epoll as ep, sys_eventfd as ev, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po,
+    sys_proc as pr, sys_time as tm, sys_timer as ti,
 };
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
@@ -86,6 +87,17 @@ table! {
     PPOLL => po::sys_ppoll, Full;
     SELECT => po::sys_select, Full;
     PSELECT6 => po::sys_pselect6, Full;
+    EPOLL_CREATE => ep::sys_epoll_create, Full;
+    EPOLL_CREATE1 => ep::sys_epoll_create1, Full;
+    EPOLL_CTL => ep::sys_epoll_ctl, Partial("passed-through host descriptors are level-triggered even with EPOLLET; EPOLLEXCLUSIVE wakes every waiter");
+    EPOLL_WAIT => ep::sys_epoll_wait, Partial("host descriptors in a nested set do not wake the outer wait");
+    EPOLL_PWAIT => ep::sys_epoll_pwait, Partial("as epoll_wait");
+    EPOLL_PWAIT2 => ep::sys_epoll_pwait2, Partial("as epoll_wait");
+    EVENTFD => ev::sys_eventfd, Full;
+    EVENTFD2 => ev::sys_eventfd2, Full;
+    TIMERFD_CREATE => ev::sys_timerfd_create, Full;
+    TIMERFD_SETTIME => ev::sys_timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET never cancels: the sandbox cannot set the clock");
+    TIMERFD_GETTIME => ev::sys_timerfd_gettime, Full;
     PIPE => f::sys_pipe, Full;
     PIPE2 => f::sys_pipe2, Partial("no packet mode (O_DIRECT is EINVAL)");
     MMAP => mm::sys_mmap, Full;

@@ -544,8 +544,10 @@ impl Task {
             }
         }
         self.mm.address_space().release_thread();
-        // Files close before the parent can see the exit (a reader then sees EOF).
-        self.fds = Arc::new(Mutex::new(kernel_fs::FdTable::new()));
+        // Close the thread's descriptors before the parent can learn of the exit (Linux's
+        // exit_files before exit_notify): a pipe's reader sees the hang-up once the
+        // writer is reaped.
+        drop(std::mem::replace(&mut self.fds, Arc::new(std::sync::Mutex::new(kernel_fs::FdTable::new()))));
         let last = self.tg.leave(self.tid);
         let heir = self.tg.all_tids().first().copied();
         self.kernel.thread_exited(self.tgid, self.tid, heir);

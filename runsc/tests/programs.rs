@@ -49,6 +49,41 @@ fn sqlite_computes() {
 }
 
 #[test]
+fn node_runs_its_event_loop() {
+    let node = "/usr/bin/node";
+    if !std::path::Path::new(node).exists() {
+        eprintln!("skipped: {node} is not installed (scripts/setup.sh installs nodejs)");
+        return;
+    }
+    // Timers and promises: epoll, eventfd and the event loop's worker threads.
+    let script = "setTimeout(() => console.log('timer'), 50); Promise.resolve().then(() => console.log('micro'))";
+    let o = sandboxed(&[node, "-e", script]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "micro\ntimer\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0));
+    // Reading a passed-through stdin pipe: the host descriptor sits in node's epoll set.
+    use std::io::Write as _;
+    let mut child = runsc()
+        .args(["do", "--", node, "-e"])
+        .arg("process.stdin.on('data', d => console.log('got ' + String(d).trim())); process.stdin.on('end', () => console.log('end'))")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runsc runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stdin.write_all(b"hello\n").expect("write to node");
+    drop(stdin);
+    let o = child.wait_with_output().expect("node ends");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "got hello\nend\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
 fn busybox_lists_the_host_root_like_native() {
     require("/bin/busybox");
     let o = sandboxed(&["/bin/busybox", "ls", "/"]);
