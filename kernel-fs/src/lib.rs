@@ -9,14 +9,19 @@
 //!   with single path components, never a host path string; read-only in this milestone.
 //! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
+//! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
+//!   memory-file pages.
 //!
 //! # Lock order
 //!
-//! `Dentry::children` -> host page cache -> `MemoryFile`. No lock is held across a host
+//! `Dentry::children` -> host page cache -> `MemoryFile`; `Dentry::children` and a
+//! dentry's position (name and parent) are never held together. tmpfs has its own order
+//! (see [`tmpfs`]) below the dentry locks. No lock is held across a host
 //! call that can block indefinitely, except a file's own offset lock for read/write.
 
 #![deny(unsafe_code)]
 
+pub mod cred;
 pub mod dentry;
 pub mod dev;
 pub mod fdtable;
@@ -25,7 +30,9 @@ pub mod host;
 pub mod hostfd;
 pub mod path;
 pub mod pipe;
+pub mod tmpfs;
 
+pub use cred::Cred;
 pub use dentry::{Dentry, Inode};
 pub use fdtable::FdTable;
 pub use file::{File, FileOps};
