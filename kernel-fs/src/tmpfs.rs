@@ -153,6 +153,15 @@ impl Tmpfs {
     }
 }
 
+/// Mount a fresh tmpfs as `parent/name` (shadowing any host entry of that name), its
+/// root owned by root with permission bits `mode`.
+pub fn mount(parent: &Arc<Dentry>, name: &[u8], mf: Arc<MemoryFile>, max_bytes: u64, mode: u32) -> Arc<Dentry> {
+    let root = Tmpfs::new_root(mf, max_bytes, mode, 0, 0);
+    let d = Dentry::new_child(parent, name, crate::Inode::Tmpfs(root));
+    parent.attach(d.clone());
+    d
+}
+
 /// Attributes of a node.
 #[derive(Clone, Copy, Debug)]
 pub struct Meta {
