@@ -1055,7 +1055,7 @@ impl FileOps for DirFile {
 
     fn getdents(&self, buf: &mut [u8]) -> KResult<usize> {
         if self.node.is_removed() {
-            return Ok(0);
+            return_errno!(ENOENT, "directory was removed");
         }
         let mut pos = lock(&self.pos);
         let mut used = 0;
