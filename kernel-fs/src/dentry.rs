@@ -440,7 +440,7 @@ impl Dentry {
                     cur = d.parent();
                     top = Some(d);
                 }
-                let top_ptr = top.as_ref().map_or(self as *const Dentry, |d| Arc::as_ptr(d));
+                let top_ptr = top.as_ref().map_or(self as *const Dentry, Arc::as_ptr);
                 (top_ptr as u64) & !1
             }
         }
