@@ -7,8 +7,10 @@ use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
 use kernel_abi::{return_errno, KResult, Stat};
 
+use crate::cred::Cred;
 use crate::dev::{Device, DeviceFile};
 use crate::host::HostInode;
+use crate::tmpfs::{self, NewKind, Node, SetAttr};
 use crate::{File, FileOps};
 
 /// What a dentry names.
@@ -19,6 +21,8 @@ pub enum Inode {
     Dir,
     /// A character device implemented by the Sentry.
     Device(Device),
+    /// A node of a tmpfs.
+    Tmpfs(Arc<Node>),
 }
 
 /// Children of a dentry: attached ones (the Sentry's own, shadowing host names: the
@@ -33,25 +37,46 @@ struct Children {
     swept: usize,
 }
 
-/// A name in the tree.
-pub struct Dentry {
+/// Where a dentry sits: its name and parent, which rename changes.
+struct Pos {
     name: Vec<u8>,
     parent: Option<Arc<Dentry>>,
+}
+
+/// A name in the tree.
+pub struct Dentry {
+    pos: Mutex<Pos>,
     inode: Inode,
     children: Mutex<Children>,
+}
+
+/// What kind of filesystem a node belongs to, for the errors of operations it cannot do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FsKind {
+    /// The read-only host filesystem.
+    Host,
+    /// The Sentry's /proc stand-in: names cannot be created (ENOENT) or removed (EPERM).
+    Proc,
+    /// The Sentry's other fixed directories (/dev, /sys): changes are EPERM.
+    Fixed,
+    /// A tmpfs.
+    Tmpfs,
 }
 
 impl Dentry {
     /// A root dentry.
     pub fn new_root(inode: Inode) -> Arc<Dentry> {
-        Arc::new(Dentry { name: Vec::new(), parent: None, inode, children: Mutex::new(Children::default()) })
+        Arc::new(Dentry {
+            pos: Mutex::new(Pos { name: Vec::new(), parent: None }),
+            inode,
+            children: Mutex::new(Children::default()),
+        })
     }
 
     /// A child of `parent`, not yet attached.
     pub fn new_child(parent: &Arc<Dentry>, name: &[u8], inode: Inode) -> Arc<Dentry> {
         Arc::new(Dentry {
-            name: name.to_vec(),
-            parent: Some(parent.clone()),
+            pos: Mutex::new(Pos { name: name.to_vec(), parent: Some(parent.clone()) }),
             inode,
             children: Mutex::new(Children::default()),
         })
@@ -59,21 +84,25 @@ impl Dentry {
 
     /// Attach `child` under its name, shadowing any host entry of that name.
     pub fn attach(self: &Arc<Self>, child: Arc<Dentry>) {
-        self.lock_children().attached.insert(child.name.clone(), child);
+        self.lock_children().attached.insert(child.name(), child);
     }
 
     fn lock_children(&self) -> std::sync::MutexGuard<'_, Children> {
         self.children.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn lock_pos(&self) -> std::sync::MutexGuard<'_, Pos> {
+        self.pos.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The final path component, as raw bytes ("" for the root).
-    pub fn name(&self) -> &[u8] {
-        &self.name
+    pub fn name(&self) -> Vec<u8> {
+        self.lock_pos().name.clone()
     }
 
     /// The parent (the root is its own parent for `..`).
-    pub fn parent(&self) -> Option<&Arc<Dentry>> {
-        self.parent.as_ref()
+    pub fn parent(&self) -> Option<Arc<Dentry>> {
+        self.lock_pos().parent.clone()
     }
 
     /// The inode.
@@ -84,12 +113,19 @@ impl Dentry {
     /// The absolute path from the sandbox root, as raw bytes (getcwd).
     pub fn path_bytes(&self) -> Vec<u8> {
         let mut parts = Vec::new();
-        let mut cur = Some(self);
-        while let Some(d) = cur {
-            if d.parent.is_some() {
-                parts.push(d.name.as_slice());
+        let mut cur = {
+            let p = self.lock_pos();
+            if p.parent.is_some() {
+                parts.push(p.name.clone());
             }
-            cur = d.parent.as_deref();
+            p.parent.clone()
+        };
+        while let Some(d) = cur {
+            let p = d.lock_pos();
+            if p.parent.is_some() {
+                parts.push(p.name.clone());
+            }
+            cur = p.parent.clone();
         }
         if parts.is_empty() {
             return b"/".to_vec();
@@ -98,7 +134,7 @@ impl Dentry {
         let mut out = Vec::new();
         for p in parts {
             out.push(b'/');
-            out.extend_from_slice(p);
+            out.extend_from_slice(&p);
         }
         out
     }
@@ -114,6 +150,7 @@ impl Dentry {
             Inode::Host(h) => h.mode(),
             Inode::Dir => S_IFDIR | 0o755,
             Inode::Device(_) => S_IFCHR | 0o666,
+            Inode::Tmpfs(n) => n.mode(),
         }
     }
 
@@ -142,6 +179,7 @@ impl Dentry {
             Inode::Host(h) => h,
             Inode::Dir => return_errno!(ENOENT),
             Inode::Device(_) => return_errno!(ENOTDIR),
+            Inode::Tmpfs(n) => return self.lookup_tmpfs(n, name),
         };
         let child = Dentry::new_child(self, name, Inode::Host(host.lookup(name)?));
         {
@@ -165,6 +203,7 @@ impl Dentry {
     pub fn readlink(&self) -> KResult<Vec<u8>> {
         match &self.inode {
             Inode::Host(h) if self.is_symlink() => h.readlink(),
+            Inode::Tmpfs(n) => n.readlink(),
             _ => return_errno!(EINVAL),
         }
     }
@@ -173,11 +212,11 @@ impl Dentry {
     /// figures with ST_RDONLY set (the sandbox sees them read-only); the Sentry's own
     /// directories report as tmpfs.
     pub fn statfs(&self) -> KResult<kernel_abi::Statfs> {
-        const TMPFS_MAGIC: i64 = 0x0102_1994;
         match &self.inode {
             Inode::Host(h) => h.statfs(),
+            Inode::Tmpfs(n) => Ok(n.fs().statfs()),
             Inode::Dir | Inode::Device(_) => Ok(kernel_abi::Statfs {
-                f_type: TMPFS_MAGIC,
+                f_type: tmpfs::TMPFS_MAGIC,
                 f_bsize: 4096,
                 f_namelen: 255,
                 f_frsize: 4096,
@@ -198,6 +237,7 @@ impl Dentry {
                 ..Default::default()
             }),
             Inode::Device(d) => Ok(d.stat()),
+            Inode::Tmpfs(n) => Ok(n.stat()),
         }
     }
 
@@ -212,14 +252,22 @@ impl Dentry {
             .lock_children()
             .attached
             .values()
-            .map(|c| (String::from_utf8_lossy(&c.name).into_owned(), c.mode(), c.synthetic_ino()))
+            .map(|c| (String::from_utf8_lossy(&c.name()).into_owned(), c.mode(), c.synthetic_ino()))
             .collect();
         v.sort();
         v
     }
 
-    /// Open the node with `flags` (O_*), after path resolution.
+    /// Open the node with `flags` (O_*), after path resolution, without permission
+    /// checks.
     pub fn open(self: &Arc<Self>, flags: u32) -> KResult<Arc<File>> {
+        self.open_as(flags, None)
+    }
+
+    /// Open the node with `flags` (O_*), after path resolution, checking the access
+    /// mode against `cred` where the filesystem keeps permissions (`None`: a file just
+    /// created by the caller, which it may open however it asked).
+    pub fn open_as(self: &Arc<Self>, flags: u32, cred: Option<&Cred>) -> KResult<Arc<File>> {
         let write = matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR) || flags & O_TRUNC != 0;
         if flags & O_DIRECTORY != 0 && !self.is_dir() {
             return_errno!(ENOTDIR);
@@ -244,6 +292,21 @@ impl Dentry {
             }
             Inode::Dir => Box::new(SyntheticDirOps { dir: self.clone(), pos: Mutex::new(0) }),
             Inode::Device(d) => Box::new(DeviceFile::new(*d)),
+            Inode::Tmpfs(n) => {
+                if let Some(c) = cred {
+                    let mut want = 0;
+                    if matches!(flags & O_ACCMODE, O_RDONLY | O_RDWR) {
+                        want |= R_OK;
+                    }
+                    if write {
+                        want |= W_OK;
+                    }
+                    if !n.permits(c, want) {
+                        return_errno!(EACCES);
+                    }
+                }
+                tmpfs::open(self.clone(), n, flags)?
+            }
         };
         Ok(File::new(ops, flags, Some(self.clone()), self.path()))
     }
@@ -299,4 +362,299 @@ impl FileOps for SyntheticDirOps {
         }
         Ok(used)
     }
+}
+
+/// Changes of the tree (create, link, unlink, rename) and of attributes. A name of the
+/// host filesystem cannot change (EROFS, as under a read-only bind mount); the Sentry's
+/// fixed directories answer as Linux's procfs and sysfs do.
+impl Dentry {
+    fn lookup_tmpfs(self: &Arc<Self>, dir: &Node, name: &[u8]) -> KResult<Arc<Dentry>> {
+        let node = dir.lookup(name)?;
+        let mut c = self.lock_children();
+        if let Some(d) = c.cached.get(name).and_then(Weak::upgrade) {
+            if matches!(&d.inode, Inode::Tmpfs(n) if Arc::ptr_eq(n, &node)) {
+                return Ok(d);
+            }
+        }
+        let child = Dentry::new_child(self, name, Inode::Tmpfs(node));
+        c.cached.insert(name.to_vec(), Arc::downgrade(&child));
+        if c.cached.len() > 2 * c.swept.max(32) {
+            c.cached.retain(|_, w| w.strong_count() > 0);
+            c.swept = c.cached.len();
+        }
+        Ok(child)
+    }
+
+    /// Remove the remembered child `name` (it was removed or renamed).
+    fn take_cached(&self, name: &[u8]) -> Option<Arc<Dentry>> {
+        self.lock_children().cached.remove(name).and_then(|w| w.upgrade())
+    }
+
+    /// Re-home `d` as this directory's child `name` (after a rename).
+    fn adopt(self: &Arc<Self>, d: Arc<Dentry>, name: &[u8]) {
+        {
+            let mut p = d.lock_pos();
+            p.name = name.to_vec();
+            p.parent = Some(self.clone());
+        }
+        self.lock_children().cached.insert(name.to_vec(), Arc::downgrade(&d));
+    }
+
+    fn fs_kind(&self) -> FsKind {
+        match &self.inode {
+            Inode::Host(_) => FsKind::Host,
+            Inode::Tmpfs(_) => FsKind::Tmpfs,
+            Inode::Dir | Inode::Device(_) => {
+                // The topmost synthetic directory names the filesystem.
+                let mut top = self.name();
+                let mut cur = self.parent();
+                while let Some(d) = cur {
+                    if !matches!(d.inode, Inode::Dir) {
+                        break;
+                    }
+                    top = d.name();
+                    cur = d.parent();
+                }
+                if top == b"proc" {
+                    FsKind::Proc
+                } else {
+                    FsKind::Fixed
+                }
+            }
+        }
+    }
+
+    /// An identity of the mount holding the node: two nodes can be linked or renamed
+    /// into each other only with the same one (EXDEV otherwise).
+    pub fn mount_id(&self) -> u64 {
+        match &self.inode {
+            Inode::Host(_) => 0,
+            Inode::Tmpfs(n) => n.fs().id() << 1 | 1,
+            Inode::Dir | Inode::Device(_) => {
+                let mut top: Option<Arc<Dentry>> = None;
+                let mut cur = self.parent();
+                while let Some(d) = cur {
+                    if !matches!(d.inode, Inode::Dir) {
+                        break;
+                    }
+                    cur = d.parent();
+                    top = Some(d);
+                }
+                let top_ptr = top.as_ref().map_or(self as *const Dentry, Arc::as_ptr);
+                (top_ptr as u64) & !1
+            }
+        }
+    }
+
+    /// Whether something is mounted here (removing or renaming it is EBUSY).
+    pub fn is_mount_root(&self) -> bool {
+        let parent = self.parent();
+        match &self.inode {
+            Inode::Tmpfs(n) => {
+                !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Tmpfs(pn)) if Arc::ptr_eq(pn.fs(), n.fs()))
+            }
+            Inode::Dir => !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Dir)),
+            _ => parent.is_none(),
+        }
+    }
+
+    /// Whether the node was removed from the tree (open or current only).
+    pub fn is_removed(&self) -> bool {
+        matches!(&self.inode, Inode::Tmpfs(n) if n.is_removed())
+    }
+
+    /// Whether `self` is `other` or below it.
+    pub fn is_within(self: &Arc<Self>, other: &Arc<Dentry>) -> bool {
+        let mut cur = Some(self.clone());
+        while let Some(d) = cur {
+            if Arc::ptr_eq(&d, other) {
+                return true;
+            }
+            cur = d.parent();
+        }
+        false
+    }
+
+    /// EROFS for a name on the read-only host filesystem. Linux checks this before it
+    /// looks up the name being removed.
+    pub fn check_writable(&self) -> KResult<()> {
+        if self.fs_kind() == FsKind::Host {
+            return_errno!(EROFS, "the host root is read-only");
+        }
+        Ok(())
+    }
+
+    fn tmpfs_dir(&self, proc_errno: kernel_abi::Errno, fixed_errno: kernel_abi::Errno) -> KResult<&Arc<Node>> {
+        match (&self.inode, self.fs_kind()) {
+            (Inode::Tmpfs(n), _) => Ok(n),
+            (_, FsKind::Host) => return_errno!(EROFS, "the host root is read-only"),
+            (_, FsKind::Proc) => Err(kernel_abi::Error::new(proc_errno)),
+            _ => Err(kernel_abi::Error::new(fixed_errno)),
+        }
+    }
+
+    /// Create `name` in this directory: a file (open O_CREAT), a directory, or a
+    /// symbolic link. `mode` is already masked by the umask.
+    pub fn create_child(
+        self: &Arc<Self>,
+        name: &[u8],
+        kind: NewKind<'_>,
+        mode: u32,
+        cred: &Cred,
+    ) -> KResult<Arc<Dentry>> {
+        use kernel_abi::Errno::*;
+        let fixed = if matches!(kind, NewKind::File) { EACCES } else { EPERM };
+        let dir = self.tmpfs_dir(ENOENT, fixed)?;
+        let node = dir.create(name, kind, mode, cred)?;
+        let child = Dentry::new_child(self, name, Inode::Tmpfs(node));
+        self.lock_children().cached.insert(name.to_vec(), Arc::downgrade(&child));
+        Ok(child)
+    }
+
+    /// link(2): add `name` in this directory for `target`.
+    pub fn link_child(self: &Arc<Self>, name: &[u8], target: &Arc<Dentry>, cred: &Cred) -> KResult<()> {
+        use kernel_abi::Errno::*;
+        let dir = self.tmpfs_dir(ENOENT, EPERM)?;
+        if target.mount_id() != self.mount_id() {
+            return_errno!(EXDEV);
+        }
+        let Inode::Tmpfs(node) = &target.inode else { return_errno!(EXDEV) };
+        dir.link(name, node, cred)
+    }
+
+    /// unlink(2) (`dir` false) or rmdir(2) (`dir` true) of `name` in this directory.
+    pub fn unlink_child(self: &Arc<Self>, name: &[u8], dir: bool, cred: &Cred) -> KResult<()> {
+        self.check_writable()?;
+        let victim = self.lookup(name)?;
+        match (dir, victim.is_dir()) {
+            (true, false) => return_errno!(ENOTDIR),
+            (false, true) => return_errno!(EISDIR),
+            _ => {}
+        }
+        if victim.is_mount_root() {
+            return_errno!(EBUSY);
+        }
+        let node = self.tmpfs_dir(kernel_abi::Errno::EPERM, kernel_abi::Errno::EPERM)?;
+        node.unlink(name, dir, cred)?;
+        self.take_cached(name);
+        Ok(())
+    }
+
+    /// rename(2) and renameat2(2) (RENAME_NOREPLACE, RENAME_EXCHANGE) of
+    /// `old_dir/old_name` to `new_dir/new_name`, after Linux's checks of the path itself.
+    pub fn rename(
+        old_dir: &Arc<Dentry>,
+        old_name: &[u8],
+        new_dir: &Arc<Dentry>,
+        new_name: &[u8],
+        flags: u32,
+        cred: &Cred,
+    ) -> KResult<()> {
+        use kernel_abi::Errno::*;
+        if old_dir.mount_id() != new_dir.mount_id() {
+            return_errno!(EXDEV);
+        }
+        old_dir.check_writable()?;
+        let old = old_dir.lookup(name_ok(old_name)?)?;
+        let new = match new_dir.lookup(new_name) {
+            Ok(d) => Some(d),
+            Err(e) if e.errno == ENOENT => None,
+            Err(e) => return Err(e),
+        };
+        if flags & tmpfs::RENAME_NOREPLACE != 0 && new.is_some() {
+            return_errno!(EEXIST);
+        }
+        if flags & tmpfs::RENAME_EXCHANGE != 0 && new.is_none() {
+            return_errno!(ENOENT);
+        }
+        // Neither name may be an ancestor of the other's directory.
+        if new_dir.is_within(&old) {
+            return_errno!(EINVAL);
+        }
+        if let Some(n) = &new {
+            if old_dir.is_within(n) {
+                return Err(kernel_abi::Error::new(if flags & tmpfs::RENAME_EXCHANGE != 0 {
+                    EINVAL
+                } else {
+                    ENOTEMPTY
+                }));
+            }
+            if Arc::ptr_eq(n, &old) {
+                return Ok(());
+            }
+        }
+        if old.is_mount_root() || new.as_ref().is_some_and(|n| n.is_mount_root()) {
+            return_errno!(EBUSY);
+        }
+        let (Inode::Tmpfs(od), Inode::Tmpfs(nd)) = (&old_dir.inode, &new_dir.inode) else {
+            return Err(kernel_abi::Error::new(if old_dir.fs_kind() == FsKind::Proc { ENOENT } else { EPERM }));
+        };
+        Node::rename(od, old_name, nd, new_name, flags, cred)?;
+        let moved = old_dir.take_cached(old_name);
+        let displaced = new_dir.take_cached(new_name);
+        if flags & tmpfs::RENAME_EXCHANGE != 0 {
+            if let Some(d) = displaced {
+                old_dir.adopt(d, old_name);
+            }
+        }
+        if let Some(d) = moved {
+            new_dir.adopt(d, new_name);
+        }
+        Ok(())
+    }
+
+    /// chmod, chown, utimes.
+    pub fn setattr(&self, attr: &SetAttr, cred: &Cred) -> KResult<()> {
+        match &self.inode {
+            Inode::Tmpfs(n) => n.setattr(attr, cred),
+            Inode::Host(_) => return_errno!(EROFS, "the host root is read-only"),
+            Inode::Dir | Inode::Device(_) => return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed"),
+        }
+    }
+
+    /// truncate(2) (`cred` given: the caller must be allowed to write) or ftruncate(2)
+    /// (`None`: the descriptor was opened for writing).
+    pub fn truncate(&self, len: u64, cred: Option<&Cred>) -> KResult<()> {
+        if self.is_dir() {
+            return_errno!(EISDIR);
+        }
+        if self.mode() & S_IFMT != S_IFREG {
+            return_errno!(EINVAL);
+        }
+        match &self.inode {
+            Inode::Tmpfs(n) => n.truncate(len, cred),
+            _ => return_errno!(EROFS, "the host root is read-only"),
+        }
+    }
+
+    /// fallocate(2) mode 0 on a descriptor opened for writing.
+    pub fn allocate(&self, off: u64, len: u64) -> KResult<()> {
+        match &self.inode {
+            Inode::Tmpfs(n) => match n.data() {
+                Some(d) => {
+                    d.allocate(off, len)?;
+                    n.touch_modified();
+                    Ok(())
+                }
+                None if self.is_dir() => return_errno!(EISDIR),
+                None => return_errno!(ENODEV),
+            },
+            Inode::Device(_) => return_errno!(ENODEV),
+            Inode::Dir => return_errno!(EISDIR),
+            Inode::Host(_) => return_errno!(EROFS),
+        }
+    }
+
+    /// Whether fsync/fdatasync apply (filesystems with data; device nodes and the
+    /// Sentry's fixed directories answer EINVAL, as devices and procfs do).
+    pub fn can_sync(&self) -> bool {
+        matches!(self.inode, Inode::Host(_) | Inode::Tmpfs(_))
+    }
+}
+
+fn name_ok(name: &[u8]) -> KResult<&[u8]> {
+    if name.len() > crate::path::NAME_MAX {
+        return_errno!(ENAMETOOLONG);
+    }
+    Ok(name)
 }

@@ -164,8 +164,9 @@ impl HostInode {
         if kind == S_IFDIR {
             host_flags |= libc::O_DIRECTORY;
         }
-        let fd = match dentry.parent().map(|p| p.inode()) {
-            Some(Inode::Host(parent)) => openat(parent.fd.as_raw_fd(), dentry.name(), host_flags)?,
+        let parent = dentry.parent();
+        let fd = match parent.as_deref().map(|p| p.inode()) {
+            Some(Inode::Host(parent)) => openat(parent.fd.as_raw_fd(), &dentry.name(), host_flags)?,
             _ => openat(self.fd.as_raw_fd(), b".", host_flags)?,
         };
         let st = fstat(fd.as_raw_fd())?;

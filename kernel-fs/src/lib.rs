@@ -10,14 +10,19 @@
 //! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
+//! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
+//!   memory-file pages.
 //!
 //! # Lock order
 //!
-//! `Dentry::children` -> host page cache -> `MemoryFile`. Epoll's own order is in [`epoll`]. No lock is held across a host
+//! `Dentry::children` -> host page cache -> `MemoryFile`; `Dentry::children` and a
+//! dentry's position (name and parent) are never held together. tmpfs has its own order
+//! (see [`tmpfs`]) below the dentry locks; epoll's is in [`epoll`]. No lock is held across a host
 //! call that can block indefinitely, except a file's own offset lock for read/write.
 
 #![deny(unsafe_code)]
 
+pub mod cred;
 pub mod dentry;
 pub mod dev;
 pub mod epoll;
@@ -30,7 +35,9 @@ pub mod hostfd;
 pub mod path;
 pub mod pipe;
 pub mod timerfd;
+pub mod tmpfs;
 
+pub use cred::Cred;
 pub use dentry::{Dentry, Inode};
 pub use fdtable::FdTable;
 pub use file::{File, FileOps};

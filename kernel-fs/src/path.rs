@@ -46,7 +46,7 @@ fn walk(
             b".." => {
                 if !Arc::ptr_eq(&cur, root) {
                     if let Some(p) = cur.parent() {
-                        cur = p.clone();
+                        cur = p;
                     }
                 }
                 continue;
@@ -75,4 +75,65 @@ fn walk(
         return_errno!(ENOTDIR);
     }
     Ok(cur)
+}
+
+/// The last component of a path given to a call that makes or removes a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Last {
+    /// An ordinary name (at most NAME_MAX bytes).
+    Name(Vec<u8>),
+    /// ".".
+    Dot,
+    /// "..".
+    DotDot,
+    /// The path is "/" (or only slashes).
+    Root,
+}
+
+/// A path split for a call that makes or removes its last component: the resolved
+/// parent directory and the last component, which is not looked up.
+pub struct ParentPath {
+    /// The directory holding the last component.
+    pub parent: Arc<Dentry>,
+    /// The last component.
+    pub last: Last,
+    /// Whether the path ended in a slash (the last component must then be a directory).
+    pub trailing_slash: bool,
+}
+
+/// Resolve all but the last component of `path` (following symlinks), as Linux's
+/// `filename_parentat` does.
+pub fn resolve_parent(root: &Arc<Dentry>, cwd: &Arc<Dentry>, path: &[u8]) -> KResult<ParentPath> {
+    if path.is_empty() {
+        return_errno!(ENOENT);
+    }
+    if path.len() >= PATH_MAX {
+        return_errno!(ENAMETOOLONG);
+    }
+    let trimmed_len = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+    let trailing_slash = trimmed_len < path.len();
+    if trimmed_len == 0 {
+        return Ok(ParentPath { parent: root.clone(), last: Last::Root, trailing_slash });
+    }
+    let trimmed = &path[..trimmed_len];
+    let (dir_part, name) = match trimmed.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&trimmed[..=i], &trimmed[i + 1..]),
+        None => (&trimmed[..0], trimmed),
+    };
+    let parent = if dir_part.is_empty() {
+        cwd.clone()
+    } else {
+        let mut links = 0;
+        walk(root, cwd.clone(), dir_part, true, &mut links)?
+    };
+    if !parent.is_dir() {
+        return_errno!(ENOTDIR);
+    }
+    let last = match name {
+        b"." => Last::Dot,
+        b".." => Last::DotDot,
+        n if n.len() > NAME_MAX => return_errno!(ENAMETOOLONG),
+        n => Last::Name(n.to_vec()),
+    };
+    Ok(ParentPath { parent, last, trailing_slash })
 }

@@ -10,8 +10,10 @@ use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
 use kernel_abi::flags::rlimit::RLIMIT_NOFILE;
 use kernel_abi::flags::statx::*;
+use kernel_abi::Errno;
 use kernel_abi::{errno, return_errno, Iovec, KResult, Stat, Statx, StatxTimestamp};
-use kernel_fs::path::PATH_MAX;
+use kernel_fs::path::{Last, PATH_MAX};
+use kernel_fs::tmpfs::NewKind;
 use kernel_fs::{Dentry, File};
 
 use crate::task::Task;
@@ -101,8 +103,31 @@ impl Task {
             return Ok(Target::File(self.file(dirfd)?));
         }
         let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-        let start = if path[0] == b'/' { self.kernel.root.clone() } else { self.dir_of(dirfd)? };
+        let start = self.start_dir(dirfd, path)?;
         Ok(Target::Dentry(kernel_fs::path::resolve(&self.kernel.root, &start, path, follow)?))
+    }
+
+    /// Where resolution of `path` relative to `dirfd` starts.
+    fn start_dir(&self, dirfd: u64, path: &[u8]) -> KResult<Arc<Dentry>> {
+        if path.first() == Some(&b'/') {
+            Ok(self.kernel.root.clone())
+        } else {
+            self.dir_of(dirfd)
+        }
+    }
+
+    /// Split `(dirfd, path)` into its parent directory and last component.
+    fn parent_at(&self, dirfd: u64, path: &[u8]) -> KResult<kernel_fs::path::ParentPath> {
+        if path.is_empty() {
+            return_errno!(ENOENT);
+        }
+        let start = self.start_dir(dirfd, path)?;
+        kernel_fs::path::resolve_parent(&self.kernel.root, &start, path)
+    }
+
+    /// The credentials file permissions are checked against.
+    pub(crate) fn fs_cred(&self) -> kernel_fs::Cred {
+        kernel_fs::Cred { uid: self.creds.euid, gid: self.creds.egid, groups: self.creds.groups.clone() }
     }
 }
 
@@ -311,30 +336,23 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     t.check_pipe(r).map(|n| n as u64)
 }
 
-fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64> {
+fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> KResult<u64> {
+    if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
+        return_errno!(EINVAL);
+    }
     let path = t.read_path(path_addr)?;
     if flags & O_TMPFILE == O_TMPFILE {
-        return_errno!(EROFS, "O_TMPFILE needs a writable filesystem");
+        return open_tmpfile(t, dirfd, &path, flags);
     }
-    let follow = flags & O_NOFOLLOW == 0 && flags & (O_CREAT | O_EXCL) != (O_CREAT | O_EXCL);
-    let d = match t.lookup_at(dirfd, &path, if follow { 0 } else { AT_SYMLINK_NOFOLLOW }) {
-        Ok(Target::Dentry(d)) => d,
-        Ok(Target::File(_)) => return_errno!(ENOENT),
-        Err(e) if e.errno == kernel_abi::Errno::ENOENT && flags & O_CREAT != 0 => {
-            // Creating needs the parent to exist; the root is read-only.
-            let parent_path = match path.iter().rposition(|&b| b == b'/') {
-                Some(0) => b"/".to_vec(),
-                Some(i) => path[..i].to_vec(),
-                None => b".".to_vec(),
-            };
-            t.lookup_at(dirfd, &parent_path, 0)?;
-            return_errno!(EROFS);
+    let (d, created) = if flags & O_CREAT != 0 {
+        open_creating(t, dirfd, &path, flags, mode)?
+    } else {
+        let follow = flags & O_NOFOLLOW == 0;
+        match t.lookup_at(dirfd, &path, if follow { 0 } else { AT_SYMLINK_NOFOLLOW })? {
+            Target::Dentry(d) => (d, false),
+            Target::File(_) => return_errno!(ENOENT),
         }
-        Err(e) => return Err(e),
     };
-    if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
-        return_errno!(EEXIST);
-    }
     if flags & O_DIRECTORY != 0 && !d.is_dir() {
         return_errno!(ENOTDIR);
     }
@@ -344,21 +362,93 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32) -> KResult<u64>
     if flags & O_CREAT != 0 && d.is_dir() {
         return_errno!(EISDIR);
     }
-    let file = d.open(flags | O_LARGEFILE)?;
+    let file = if created {
+        // A file just made may be opened however its creator asked, whatever its mode.
+        d.open_as((flags & !O_TRUNC) | O_LARGEFILE, None)?
+    } else {
+        let cred = t.fs_cred();
+        d.open_as(flags | O_LARGEFILE, Some(&cred))?
+    };
     let limit = t.nofile();
     Ok(t.fds().insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
 }
 
+/// open with O_CREAT: the existing file (following a final symlink unless O_EXCL or
+/// O_NOFOLLOW, even a dangling one, whose target is then created) or a new one.
+fn open_creating(t: &Task, dirfd: u64, path: &[u8], flags: u32, mode: u32) -> KResult<(Arc<Dentry>, bool)> {
+    let excl = flags & O_EXCL != 0;
+    let follow = flags & O_NOFOLLOW == 0 && !excl;
+    let root = t.kernel.root.clone();
+    let mut start = t.start_dir(dirfd, path)?;
+    let mut path = path.to_vec();
+    let mut links = 0;
+    loop {
+        let pp = kernel_fs::path::resolve_parent(&root, &start, &path)?;
+        let Last::Name(name) = pp.last else {
+            // ".", ".." or "/": an existing directory.
+            if excl {
+                return_errno!(EEXIST);
+            }
+            return Ok((kernel_fs::path::resolve(&root, &start, &path, true)?, false));
+        };
+        if pp.trailing_slash {
+            return_errno!(EISDIR);
+        }
+        match pp.parent.lookup(&name) {
+            Ok(d) if excl => {
+                drop(d);
+                return_errno!(EEXIST);
+            }
+            Ok(d) if d.is_symlink() && follow => {
+                links += 1;
+                if links > kernel_fs::path::MAXSYMLINKS {
+                    return_errno!(ELOOP);
+                }
+                path = d.readlink()?;
+                if path.is_empty() {
+                    return_errno!(ENOENT);
+                }
+                start = pp.parent;
+            }
+            Ok(d) => return Ok((d, false)),
+            Err(e) if e.errno == Errno::ENOENT => {
+                let mode = mode & 0o7777 & !t.fs_info().umask;
+                let cred = t.fs_cred();
+                return Ok((pp.parent.create_child(&name, NewKind::File, mode, &cred)?, true));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// O_TMPFILE: the directory is checked, then the call is refused (unnamed files are not
+/// supported yet; the host root is read-only anyway).
+fn open_tmpfile(t: &Task, dirfd: u64, path: &[u8], flags: u32) -> KResult<u64> {
+    if flags & O_CREAT != 0 || !matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR) {
+        return_errno!(EINVAL);
+    }
+    let d = match t.lookup_at(dirfd, path, 0)? {
+        Target::Dentry(d) => d,
+        Target::File(_) => return_errno!(ENOENT),
+    };
+    if !d.is_dir() {
+        return_errno!(ENOTDIR);
+    }
+    d.check_writable()?;
+    t.kernel.log_once(Some(kernel_abi::nr::OPENAT), "O_TMPFILE is not supported: EOPNOTSUPP");
+    return_errno!(EOPNOTSUPP)
+}
+
 pub(crate) fn sys_open(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    do_open(t, AT_FDCWD as i64 as u64, a[0], a[1] as u32)
+    do_open(t, AT_FDCWD as i64 as u64, a[0], a[1] as u32, a[2] as u32)
 }
 
 pub(crate) fn sys_openat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    do_open(t, a[0], a[1], a[2] as u32)
+    do_open(t, a[0], a[1], a[2] as u32, a[3] as u32)
 }
 
 pub(crate) fn sys_creat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    do_open(t, AT_FDCWD as i64 as u64, a[0], O_CREAT | O_WRONLY | O_TRUNC)
+    do_open(t, AT_FDCWD as i64 as u64, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1] as u32)
 }
 
 pub(crate) fn sys_close(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -514,7 +604,11 @@ pub(crate) fn sys_readlinkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_getcwd(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    let mut p = t.cwd().path_bytes();
+    let cwd = t.cwd();
+    if cwd.is_removed() {
+        return_errno!(ENOENT);
+    }
+    let mut p = cwd.path_bytes();
     p.push(0);
     if (a[1] as usize) < p.len() {
         return_errno!(ERANGE);
@@ -726,4 +820,430 @@ pub(crate) fn sys_pipe2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_pipe(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     sys_pipe2(t, [a[0], 0, 0, 0, 0, 0])
+}
+
+// -------------------------------------------------------------------------------------
+// Changing the tree: names, attributes and sizes.
+
+const AT_FDCWD_ARG: u64 = AT_FDCWD as i64 as u64;
+/// "Leave unchanged" for chown's ids.
+const NO_ID: u32 = u32::MAX;
+/// utimensat's special nanosecond values.
+const UTIME_NOW: i64 = (1 << 30) - 1;
+const UTIME_OMIT: i64 = (1 << 30) - 2;
+/// fallocate: keep the size when allocating past the end.
+const FALLOC_FL_KEEP_SIZE: u64 = 1;
+/// fallocate modes Linux defines (KEEP_SIZE, PUNCH_HOLE, NO_HIDE_STALE, COLLAPSE_RANGE,
+/// ZERO_RANGE, INSERT_RANGE, UNSHARE_RANGE, WRITE_ZEROES).
+const FALLOC_FL_ALL: u64 = 0xff;
+/// renameat2 flags.
+const RENAME_WHITEOUT: u32 = 4;
+
+/// The name a creating call makes, after Linux's checks of the path: EEXIST for ".",
+/// "..", "/" and a name that exists; ENOENT for a trailing slash on a non-directory.
+fn new_name(pp: &kernel_fs::path::ParentPath, dir: bool) -> KResult<Vec<u8>> {
+    let Last::Name(name) = &pp.last else { return_errno!(EEXIST) };
+    match pp.parent.lookup(name) {
+        Ok(_) => return_errno!(EEXIST),
+        Err(e) if e.errno == Errno::ENOENT => {}
+        Err(e) => return Err(e),
+    }
+    if pp.trailing_slash && !dir {
+        return_errno!(ENOENT);
+    }
+    Ok(name.clone())
+}
+
+fn do_mkdir(t: &mut Task, dirfd: u64, path: u64, mode: u32) -> KResult<u64> {
+    let p = t.read_path(path)?;
+    let pp = t.parent_at(dirfd, &p)?;
+    let name = new_name(&pp, true)?;
+    let mode = mode & 0o1777 & !t.fs_info().umask;
+    pp.parent.create_child(&name, NewKind::Dir, mode, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_mkdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_mkdir(t, AT_FDCWD_ARG, a[0], a[1] as u32)
+}
+
+pub(crate) fn sys_mkdirat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_mkdir(t, a[0], a[1], a[2] as u32)
+}
+
+fn do_unlink(t: &mut Task, dirfd: u64, path: &[u8]) -> KResult<u64> {
+    let pp = t.parent_at(dirfd, path)?;
+    let Last::Name(name) = &pp.last else { return_errno!(EISDIR) };
+    pp.parent.check_writable()?;
+    if pp.trailing_slash {
+        let d = pp.parent.lookup(name)?;
+        return Err(kernel_abi::Error::new(if d.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR }));
+    }
+    pp.parent.unlink_child(name, false, &t.fs_cred())?;
+    Ok(0)
+}
+
+fn do_rmdir(t: &mut Task, dirfd: u64, path: &[u8]) -> KResult<u64> {
+    let pp = t.parent_at(dirfd, path)?;
+    let name = match &pp.last {
+        Last::Name(n) => n,
+        Last::Dot => return_errno!(EINVAL),
+        Last::DotDot => return_errno!(ENOTEMPTY),
+        Last::Root => return_errno!(EBUSY),
+    };
+    pp.parent.unlink_child(name, true, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_unlink(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    do_unlink(t, AT_FDCWD_ARG, &p)
+}
+
+pub(crate) fn sys_rmdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    do_rmdir(t, AT_FDCWD_ARG, &p)
+}
+
+pub(crate) fn sys_unlinkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let flags = a[2] as u32;
+    if flags & !AT_REMOVEDIR != 0 {
+        return_errno!(EINVAL);
+    }
+    let p = t.read_path(a[1])?;
+    if flags & AT_REMOVEDIR != 0 {
+        do_rmdir(t, a[0], &p)
+    } else {
+        do_unlink(t, a[0], &p)
+    }
+}
+
+fn do_rename(t: &mut Task, olddir: u64, oldpath: u64, newdir: u64, newpath: u64, flags: u32) -> KResult<u64> {
+    use kernel_fs::tmpfs::{RENAME_EXCHANGE, RENAME_NOREPLACE};
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
+        || flags & (RENAME_NOREPLACE | RENAME_EXCHANGE) == RENAME_NOREPLACE | RENAME_EXCHANGE
+        || flags & (RENAME_WHITEOUT | RENAME_EXCHANGE) == RENAME_WHITEOUT | RENAME_EXCHANGE
+    {
+        return_errno!(EINVAL);
+    }
+    if flags & RENAME_WHITEOUT != 0 {
+        t.kernel.log_once(Some(kernel_abi::nr::RENAMEAT2), "RENAME_WHITEOUT is not supported: EINVAL");
+        return_errno!(EINVAL);
+    }
+    let op = t.read_path(oldpath)?;
+    let np = t.read_path(newpath)?;
+    let from = t.parent_at(olddir, &op)?;
+    let to = t.parent_at(newdir, &np)?;
+    if from.parent.mount_id() != to.parent.mount_id() {
+        return_errno!(EXDEV);
+    }
+    let Last::Name(old_name) = &from.last else { return_errno!(EBUSY) };
+    let Last::Name(new_name) = &to.last else {
+        return Err(kernel_abi::Error::new(if flags & RENAME_NOREPLACE != 0 { Errno::EEXIST } else { Errno::EBUSY }));
+    };
+    // Linux's order: read-only, the source, the target's existence, trailing slashes;
+    // the rest is checked on the tree itself.
+    from.parent.check_writable()?;
+    let old = from.parent.lookup(old_name)?;
+    let new = match to.parent.lookup(new_name) {
+        Ok(d) => Some(d),
+        Err(e) if e.errno == Errno::ENOENT => None,
+        Err(e) => return Err(e),
+    };
+    if flags & RENAME_NOREPLACE != 0 && new.is_some() {
+        return_errno!(EEXIST);
+    }
+    if flags & RENAME_EXCHANGE != 0 {
+        let Some(n) = &new else { return_errno!(ENOENT) };
+        if (to.trailing_slash && !n.is_dir()) || (from.trailing_slash && !old.is_dir()) {
+            return_errno!(ENOTDIR);
+        }
+    } else if !old.is_dir() && (from.trailing_slash || to.trailing_slash) {
+        return_errno!(ENOTDIR);
+    }
+    Dentry::rename(&from.parent, old_name, &to.parent, new_name, flags, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_rename(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_rename(t, AT_FDCWD_ARG, a[0], AT_FDCWD_ARG, a[1], 0)
+}
+
+pub(crate) fn sys_renameat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_rename(t, a[0], a[1], a[2], a[3], 0)
+}
+
+pub(crate) fn sys_renameat2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_rename(t, a[0], a[1], a[2], a[3], a[4] as u32)
+}
+
+fn do_link(t: &mut Task, olddir: u64, oldpath: u64, newdir: u64, newpath: u64, flags: u32) -> KResult<u64> {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return_errno!(EINVAL);
+    }
+    let op = t.read_path(oldpath)?;
+    let np = t.read_path(newpath)?;
+    let follow = if flags & AT_SYMLINK_FOLLOW != 0 { 0 } else { AT_SYMLINK_NOFOLLOW };
+    // Linking a descriptor by AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH.
+    let empty_ok = if t.creds.euid == 0 { flags & AT_EMPTY_PATH } else { 0 };
+    let old = match t.lookup_at(olddir, &op, follow | empty_ok)? {
+        Target::Dentry(d) => d,
+        Target::File(f) => f.dentry().cloned().ok_or(errno!(ENOENT))?,
+    };
+    let to = t.parent_at(newdir, &np)?;
+    let name = new_name(&to, false)?;
+    to.parent.link_child(&name, &old, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_link(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_link(t, AT_FDCWD_ARG, a[0], AT_FDCWD_ARG, a[1], 0)
+}
+
+pub(crate) fn sys_linkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_link(t, a[0], a[1], a[2], a[3], a[4] as u32)
+}
+
+fn do_symlink(t: &mut Task, target: u64, dirfd: u64, path: u64) -> KResult<u64> {
+    let target = t.read_path(target)?;
+    if target.is_empty() {
+        return_errno!(ENOENT);
+    }
+    let p = t.read_path(path)?;
+    let pp = t.parent_at(dirfd, &p)?;
+    let name = new_name(&pp, false)?;
+    pp.parent.create_child(&name, NewKind::Symlink(&target), 0o777, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_symlink(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_symlink(t, a[0], AT_FDCWD_ARG, a[1])
+}
+
+pub(crate) fn sys_symlinkat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_symlink(t, a[0], a[1], a[2])
+}
+
+pub(crate) fn sys_truncate(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    if (a[1] as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    let d = t.lookup(&p, true)?;
+    d.truncate(a[1], Some(&t.fs_cred()))?;
+    Ok(0)
+}
+
+/// The dentry behind a descriptor used by the f*() calls (O_PATH descriptors are EBADF).
+fn fd_dentry(t: &Task, fd: u64) -> KResult<(Arc<File>, Option<Arc<Dentry>>)> {
+    let f = t.file(fd)?;
+    if f.flags() & O_PATH != 0 {
+        return_errno!(EBADF);
+    }
+    let d = f.dentry().cloned();
+    Ok((f, d))
+}
+
+pub(crate) fn sys_ftruncate(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if (a[1] as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    let (f, d) = fd_dentry(t, a[0])?;
+    match d {
+        Some(d) if f.writable() && d.mode() & S_IFMT == S_IFREG => d.truncate(a[1], None)?,
+        _ => return_errno!(EINVAL),
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_fallocate(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let (mode, off, len) = (a[1], a[2] as i64, a[3] as i64);
+    if off < 0 || len <= 0 {
+        return_errno!(EINVAL);
+    }
+    if mode & !FALLOC_FL_ALL != 0 || mode & !FALLOC_FL_KEEP_SIZE != 0 {
+        t.kernel.log_once(Some(kernel_abi::nr::FALLOCATE), "modes other than 0 and KEEP_SIZE: EOPNOTSUPP");
+        return_errno!(EOPNOTSUPP);
+    }
+    let (f, d) = fd_dentry(t, a[0])?;
+    if !f.writable() {
+        return_errno!(EBADF);
+    }
+    let Some(d) = d else {
+        let fifo = f.stat().is_ok_and(|s| s.st_mode & S_IFMT == S_IFIFO);
+        return Err(kernel_abi::Error::new(if fifo { Errno::ESPIPE } else { Errno::ENODEV }));
+    };
+    if off.checked_add(len).is_none() {
+        return_errno!(EFBIG);
+    }
+    if mode & FALLOC_FL_KEEP_SIZE != 0 {
+        // Reserve nothing beyond the end: the pages a later write needs are made then.
+        let size = d.stat()?.st_size;
+        if off >= size {
+            return Ok(0);
+        }
+        d.allocate(off as u64, (len.min(size - off)) as u64)?;
+    } else {
+        d.allocate(off as u64, len as u64)?;
+    }
+    Ok(0)
+}
+
+fn do_setattr(t: &mut Task, target: Target, attr: &kernel_fs::tmpfs::SetAttr) -> KResult<u64> {
+    let d = match target {
+        Target::Dentry(d) => d,
+        Target::File(f) => match f.dentry() {
+            Some(d) => d.clone(),
+            None => return_errno!(EPERM, "attributes of a passed-through host descriptor are fixed"),
+        },
+    };
+    d.setattr(attr, &t.fs_cred())?;
+    Ok(0)
+}
+
+fn chmod_attr(mode: u64) -> kernel_fs::tmpfs::SetAttr {
+    kernel_fs::tmpfs::SetAttr { mode: Some(mode as u32 & 0o7777), ..Default::default() }
+}
+
+pub(crate) fn sys_chmod(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    let target = t.lookup_at(AT_FDCWD_ARG, &p, 0)?;
+    do_setattr(t, target, &chmod_attr(a[1]))
+}
+
+pub(crate) fn sys_fchmodat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[1])?;
+    let target = t.lookup_at(a[0], &p, 0)?;
+    do_setattr(t, target, &chmod_attr(a[2]))
+}
+
+pub(crate) fn sys_fchmod(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let (f, _) = fd_dentry(t, a[0])?;
+    do_setattr(t, Target::File(f), &chmod_attr(a[1]))
+}
+
+fn chown_attr(uid: u64, gid: u64) -> kernel_fs::tmpfs::SetAttr {
+    let id = |v: u64| Some(v as u32).filter(|&v| v != NO_ID);
+    kernel_fs::tmpfs::SetAttr { uid: id(uid), gid: id(gid), ..Default::default() }
+}
+
+pub(crate) fn sys_chown(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    let target = t.lookup_at(AT_FDCWD_ARG, &p, 0)?;
+    do_setattr(t, target, &chown_attr(a[1], a[2]))
+}
+
+pub(crate) fn sys_lchown(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let p = t.read_path(a[0])?;
+    let target = t.lookup_at(AT_FDCWD_ARG, &p, AT_SYMLINK_NOFOLLOW)?;
+    do_setattr(t, target, &chown_attr(a[1], a[2]))
+}
+
+pub(crate) fn sys_fchown(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let (f, _) = fd_dentry(t, a[0])?;
+    do_setattr(t, Target::File(f), &chown_attr(a[1], a[2]))
+}
+
+pub(crate) fn sys_fchownat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let flags = a[4] as u32;
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return_errno!(EINVAL);
+    }
+    let p = t.read_path(a[1])?;
+    let target = t.lookup_at(a[0], &p, flags)?;
+    do_setattr(t, target, &chown_attr(a[2], a[3]))
+}
+
+/// The target of the utimes family: `path` NULL means the descriptor `dirfd` itself.
+fn utimes_target(t: &Task, dirfd: u64, path: u64, flags: u32) -> KResult<Target> {
+    if path == 0 && dirfd as i32 != AT_FDCWD {
+        if flags & AT_SYMLINK_NOFOLLOW != 0 {
+            return_errno!(EINVAL);
+        }
+        let (f, _) = fd_dentry(t, dirfd)?;
+        return Ok(Target::File(f));
+    }
+    let p = t.read_path(path)?;
+    t.lookup_at(dirfd, &p, flags)
+}
+
+fn time_set(tv_sec: i64, tv_nsec: i64) -> KResult<Option<kernel_fs::tmpfs::TimeSet>> {
+    use kernel_fs::tmpfs::TimeSet;
+    match tv_nsec {
+        UTIME_NOW => Ok(Some(TimeSet::Now)),
+        UTIME_OMIT => Ok(None),
+        n if (0..1_000_000_000).contains(&n) => Ok(Some(TimeSet::At(kernel_abi::Timespec { tv_sec, tv_nsec }))),
+        _ => return_errno!(EINVAL),
+    }
+}
+
+fn do_utimes(t: &mut Task, target: Target, times: Option<[kernel_abi::Timespec; 2]>) -> KResult<u64> {
+    use kernel_fs::tmpfs::{SetAttr, TimeSet};
+    let attr = match times {
+        None => SetAttr { atime: Some(TimeSet::Now), mtime: Some(TimeSet::Now), ..Default::default() },
+        Some([a, m]) => SetAttr {
+            atime: time_set(a.tv_sec, a.tv_nsec)?,
+            mtime: time_set(m.tv_sec, m.tv_nsec)?,
+            ..Default::default()
+        },
+    };
+    do_setattr(t, target, &attr)
+}
+
+pub(crate) fn sys_utimensat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let flags = a[3] as u32;
+    let times: Option<[kernel_abi::Timespec; 2]> = if a[2] == 0 { None } else { Some(t.mm.read_val(a[2])?) };
+    if let Some(ts) = &times {
+        for x in ts {
+            time_set(x.tv_sec, x.tv_nsec)?;
+        }
+    }
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return_errno!(EINVAL);
+    }
+    let target = utimes_target(t, a[0], a[1], flags)?;
+    do_utimes(t, target, times)
+}
+
+/// futimesat and utimes: microsecond timevals.
+fn do_futimesat(t: &mut Task, dirfd: u64, path: u64, tv: u64) -> KResult<u64> {
+    let times = if tv == 0 {
+        None
+    } else {
+        let v: [kernel_abi::Timeval; 2] = t.mm.read_val(tv)?;
+        if v.iter().any(|x| !(0..1_000_000).contains(&x.tv_usec)) {
+            return_errno!(EINVAL);
+        }
+        Some(v.map(|x| kernel_abi::Timespec { tv_sec: x.tv_sec, tv_nsec: x.tv_usec * 1000 }))
+    };
+    let target = utimes_target(t, dirfd, path, 0)?;
+    do_utimes(t, target, times)
+}
+
+pub(crate) fn sys_futimesat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_futimesat(t, a[0], a[1], a[2])
+}
+
+pub(crate) fn sys_utimes(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_futimesat(t, AT_FDCWD_ARG, a[0], a[1])
+}
+
+pub(crate) fn sys_utime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let times = if a[1] == 0 {
+        None
+    } else {
+        let v: [i64; 2] = t.mm.read_val(a[1])?;
+        Some(v.map(|s| kernel_abi::Timespec { tv_sec: s, tv_nsec: 0 }))
+    };
+    let target = utimes_target(t, AT_FDCWD_ARG, a[0], 0)?;
+    do_utimes(t, target, times)
+}
+
+/// fsync and fdatasync: tmpfs has nothing to write back, and host files are read-only.
+pub(crate) fn sys_fsync(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let (_, d) = fd_dentry(t, a[0])?;
+    match d {
+        Some(d) if d.can_sync() => Ok(0),
+        _ => return_errno!(EINVAL),
+    }
 }

@@ -124,6 +124,25 @@ fn forward_signals(set: libc::sigset_t, kernel: Arc<Kernel>) {
     }
 }
 
+/// A tmpfs may hold half the host's memory, Linux's default size for tmpfs.
+#[allow(unsafe_code)]
+fn tmpfs_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let (pages, page) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let host = (pages.max(0) as u64).saturating_mul(page.max(0) as u64);
+    (host / 2).clamp(64 << 20, MEMORY_FILE_SIZE / 2)
+}
+
+/// Fresh, private tmpfs mounts at /tmp and /dev/shm (sticky and world-writable, as on a
+/// host), so that what the sandbox writes there never reaches the host.
+fn mount_tmpfs(root: &Arc<kernel_fs::Dentry>, mf: &Arc<MemoryFile>) -> Result<(), Errno> {
+    let size = tmpfs_size();
+    kernel_fs::tmpfs::mount(root, b"tmp", mf.clone(), size, 0o1777);
+    let dev = root.lookup(b"dev").map_err(|e| e.errno)?;
+    kernel_fs::tmpfs::mount(&dev, b"shm", mf.clone(), size, 0o1777);
+    Ok(())
+}
+
 /// Run `cmd` in a fresh sandbox; returns the shell-style exit status.
 pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let setup = |what: &str, e: &dyn std::fmt::Display| DoError::Setup(format!("{what}: {e}"));
@@ -137,6 +156,7 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let root_fd = host::open_root_dir("/").map_err(|e| setup("opening the host root", &e))?;
     let root = host::new_root(root_fd, mf.clone()).map_err(|e| setup("host root", &e))?;
     mount_synthetic(&root);
+    mount_tmpfs(&root, &mf).map_err(|e| setup("mounting tmpfs", &e))?;
     log::debug!("platform and memory file ready after {:?}", t0.elapsed());
     let kernel = Kernel::new(KernelConfig { platform, memory: mf, root: root.clone(), hostname: hostname(), strace });
     let forward_to = kernel.clone();

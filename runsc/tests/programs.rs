@@ -693,3 +693,44 @@ int main(void) {
     let o = sandboxed(&[&bin]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "made 49, stopped by EAGAIN 1\n");
 }
+
+#[test]
+fn tmp_is_private_to_the_sandbox() {
+    let name = format!("rvisor-private-{}-{}", std::process::id(), line!());
+    let host_path = std::path::Path::new("/tmp").join(&name);
+    let script = format!("echo hi > /tmp/{name} && cat /tmp/{name}");
+    let o = sandboxed(&["/bin/sh", "-c", &script]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "hi\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!host_path.exists(), "{} appeared on the host", host_path.display());
+}
+
+#[test]
+fn the_host_root_is_read_only_but_tmp_and_dev_shm_are_writable() {
+    let o = sandboxed(&[
+        "/bin/sh",
+        "-c",
+        "touch /rvisor-must-not-exist; echo $?; mkdir /dev/shm/d && echo x > /dev/shm/d/f && cat /dev/shm/d/f",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out, "1\nx\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Read-only file system"));
+    assert!(!std::path::Path::new("/rvisor-must-not-exist").exists());
+}
+
+#[test]
+fn python_multiprocessing_semaphores_work_in_dev_shm() {
+    require("/usr/bin/python3");
+    let script = "import multiprocessing as mp\n\
+                  def sq(x): return x * x\n\
+                  if __name__ == '__main__':\n    \
+                  l = mp.Lock(); l.acquire(); l.release()\n    \
+                  with mp.Pool(2) as p: print(p.map(sq, range(5)))\n";
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "[0, 1, 4, 9, 16]\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

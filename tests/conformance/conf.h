@@ -8,7 +8,14 @@
  * Rules for programs:
  *   - print only deterministic facts: never pids, addresses, times,
  *     inode numbers, ids or anything else that differs between runs;
- *   - never write to the file system (the sandbox root is read-only);
+ *   - never write to the file system (the sandbox root is read-only),
+ *     except below a fresh directory made in /tmp with conf_tmpdir()
+ *     (mkdtemp) and removed with conf_rmtree() before exiting. Natively
+ *     that is the host's /tmp; in the sandbox it is the sandbox's own
+ *     tmpfs. /dev/shm may hold uniquely named objects (sem_open, shm_open)
+ *     that the program removes again. Never print what differs between the
+ *     two (inode numbers, devices, st_blocks, times that were not set
+ *     explicitly, statfs figures);
  *   - do not install signal handlers and rely on delivery.
  *
  * The harness runs every program with its working directory set to a
@@ -40,6 +47,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <ftw.h>
 #include <unistd.h>
 
 /* A pointer that is never mapped: the kernel must answer EFAULT. */
@@ -87,6 +95,8 @@ static inline const char *ename(int e)
 	case ELOOP: return "ELOOP";
 	case EOVERFLOW: return "EOVERFLOW";
 	case ENOTSUP: return "ENOTSUP";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case EMLINK: return "EMLINK";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	default:
 		snprintf(other, sizeof(other), "errno#%d", e);
@@ -147,6 +157,38 @@ static inline void show_bytes(const char *what, const void *buf, long n)
 			printf("\\x%02x", p[i]);
 	}
 	printf("\"\n");
+}
+
+/*
+ * Make a fresh directory in /tmp and change into it. Returns its absolute
+ * path (static storage), or exits if it cannot be made.
+ */
+static inline const char *conf_tmpdir(void)
+{
+	static char path[64];
+
+	strcpy(path, "/tmp/conf-XXXXXX");
+	if (!mkdtemp(path) || chdir(path) != 0) {
+		printf("cannot make a directory in /tmp: %s\n", ename(errno));
+		exit(1);
+	}
+	return path;
+}
+
+static inline int conf_rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(p) == 0 ? 0 : -1;
+	return unlink(p) == 0 ? 0 : -1;
+}
+
+/* Remove `path` and everything below it; prints a line if that fails. */
+static inline void conf_rmtree(const char *path)
+{
+	if (chdir("/") != 0 || nftw(path, conf_rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		printf("cleanup of the temporary directory failed: %s\n", ename(errno));
 }
 
 /* Line-buffer stdout so that a crash loses at most one line. */
