@@ -1247,3 +1247,46 @@ pub(crate) fn sys_fsync(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         _ => return_errno!(EINVAL),
     }
 }
+
+/// memfd_create(2): an anonymous tmpfs file, already unlinked.
+pub(crate) fn sys_memfd_create(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const MFD_CLOEXEC: u64 = 1;
+    const MFD_ALLOW_SEALING: u64 = 2;
+    const MFD_HUGETLB: u64 = 4;
+    const MFD_NOEXEC_SEAL: u64 = 8;
+    const MFD_EXEC: u64 = 0x10;
+    /// NAME_MAX minus the "memfd:" prefix.
+    const MFD_NAME_MAX: usize = 249;
+    let flags = a[1];
+    if flags & !(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC) != 0
+        || flags & (MFD_NOEXEC_SEAL | MFD_EXEC) == MFD_NOEXEC_SEAL | MFD_EXEC
+    {
+        return_errno!(EINVAL);
+    }
+    if flags & MFD_HUGETLB != 0 {
+        t.kernel.log_once(Some(kernel_abi::nr::MEMFD_CREATE), "MFD_HUGETLB is not supported: EINVAL");
+        return_errno!(EINVAL);
+    }
+    let name = match t.mm.copy_in_cstr(a[0], MFD_NAME_MAX) {
+        Err(e) if e.errno == kernel_abi::Errno::ENAMETOOLONG => return_errno!(EINVAL),
+        r => r?,
+    };
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = format!("memfd-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let dir = t.kernel.memfd_dir().clone();
+    let root = kernel_fs::Cred { uid: 0, gid: 0, groups: vec![] };
+    let d = dir.create_child(unique.as_bytes(), NewKind::File, 0o777, &root)?;
+    let cred = t.fs_cred();
+    if let kernel_fs::Inode::Tmpfs(node) = d.inode() {
+        node.setattr(
+            &kernel_fs::tmpfs::SetAttr { uid: Some(cred.uid), gid: Some(cred.gid), ..Default::default() },
+            &root,
+        )?;
+    }
+    let file = d.open(O_RDWR | O_LARGEFILE);
+    dir.unlink_child(unique.as_bytes(), false, &root)?;
+    let file = file?;
+    let _ = name;
+    let limit = t.rlimit(RLIMIT_NOFILE);
+    Ok(t.fds().insert(file, flags & MFD_CLOEXEC != 0, 0, limit)? as u64)
+}

@@ -207,6 +207,7 @@ table! {
     CLONE => m::sys_clone, Partial("no namespaces, CLONE_PIDFD or CLONE_PTRACE; CLONE_SIGHAND without CLONE_THREAD is ENOSYS");
     CLONE3 => pr::sys_clone3, Partial("as clone; set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are refused");
     EXECVEAT => pr::sys_execveat, Full;
+    MEMFD_CREATE => f::sys_memfd_create, Partial("no sealing (F_ADD_SEALS) or huge pages");
     FUTEX_WAITV => crate::futex::sys_futex_waitv, Full;
     PIDFD_OPEN => crate::pidfd::sys_pidfd_open, Partial("process pidfds only (PIDFD_THREAD is EINVAL)");
     PIDFD_SEND_SIGNAL => crate::pidfd::sys_pidfd_send_signal, Full;

@@ -61,6 +61,8 @@ pub struct Kernel {
     logged: Mutex<HashSet<(Option<u64>, &'static str)>>,
     pub(crate) procs: Mutex<crate::process::ProcTable>,
     pub(crate) futexes: Mutex<crate::futex::FutexTable>,
+    /// The hidden tmpfs memfd_create's files live in (made on first use).
+    memfd_dir: std::sync::OnceLock<Arc<Dentry>>,
 }
 
 impl Kernel {
@@ -75,6 +77,16 @@ impl Kernel {
             logged: Mutex::new(HashSet::new()),
             procs: Mutex::new(Default::default()),
             futexes: Mutex::new(Default::default()),
+            memfd_dir: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The directory memfd_create makes its (at once unlinked) files in: a tmpfs no path
+    /// reaches.
+    pub(crate) fn memfd_dir(&self) -> &Arc<Dentry> {
+        self.memfd_dir.get_or_init(|| {
+            let root = kernel_fs::tmpfs::Tmpfs::new_root(self.mf.clone(), self.mf.size(), 0o1777, 0, 0);
+            Dentry::new_root(kernel_fs::Inode::Tmpfs(root))
         })
     }
 
