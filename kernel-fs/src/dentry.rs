@@ -48,6 +48,9 @@ pub struct Dentry {
     pos: Mutex<Pos>,
     inode: Inode,
     children: Mutex<Children>,
+    /// For a tmpfs mounted over a host directory: that directory, whose entries show
+    /// through (read-only) where the tmpfs has no entry of the name.
+    lower: Option<Arc<Dentry>>,
 }
 
 /// What kind of filesystem a node belongs to, for the errors of operations it cannot do.
@@ -70,15 +73,23 @@ impl Dentry {
             pos: Mutex::new(Pos { name: Vec::new(), parent: None }),
             inode,
             children: Mutex::new(Children::default()),
+            lower: None,
         })
     }
 
     /// A child of `parent`, not yet attached.
     pub fn new_child(parent: &Arc<Dentry>, name: &[u8], inode: Inode) -> Arc<Dentry> {
+        Self::new_child_over(parent, name, inode, None)
+    }
+
+    /// A child of `parent` through which the directory `lower` shows (see
+    /// [`crate::tmpfs::mount_over`]).
+    pub fn new_child_over(parent: &Arc<Dentry>, name: &[u8], inode: Inode, lower: Option<Arc<Dentry>>) -> Arc<Dentry> {
         Arc::new(Dentry {
             pos: Mutex::new(Pos { name: name.to_vec(), parent: Some(parent.clone()) }),
             inode,
             children: Mutex::new(Children::default()),
+            lower,
         })
     }
 
@@ -369,7 +380,10 @@ impl FileOps for SyntheticDirOps {
 /// fixed directories answer as Linux's procfs and sysfs do.
 impl Dentry {
     fn lookup_tmpfs(self: &Arc<Self>, dir: &Node, name: &[u8]) -> KResult<Arc<Dentry>> {
-        let node = dir.lookup(name)?;
+        let node = match (dir.lookup(name), &self.lower) {
+            (Err(e), Some(lower)) if e.errno == kernel_abi::Errno::ENOENT => return lower.lookup(name),
+            (r, _) => r?,
+        };
         let mut c = self.lock_children();
         if let Some(d) = c.cached.get(name).and_then(Weak::upgrade) {
             if matches!(&d.inode, Inode::Tmpfs(n) if Arc::ptr_eq(n, &node)) {

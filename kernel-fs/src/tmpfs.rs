@@ -162,6 +162,18 @@ pub fn mount(parent: &Arc<Dentry>, name: &[u8], mf: Arc<MemoryFile>, max_bytes: 
     d
 }
 
+/// Mount a fresh tmpfs as `parent/name` like [`mount`], but let the directory it covers
+/// show through: names the tmpfs does not have are looked up there (read-only). This is
+/// how `runsc do` gives a private, writable /tmp in which the host's /tmp stays
+/// readable. (Listing the tmpfs shows only its own entries.)
+pub fn mount_over(parent: &Arc<Dentry>, name: &[u8], mf: Arc<MemoryFile>, max_bytes: u64, mode: u32) -> Arc<Dentry> {
+    let lower = parent.lookup(name).ok().filter(|d| d.is_dir());
+    let root = Tmpfs::new_root(mf, max_bytes, mode, 0, 0);
+    let d = Dentry::new_child_over(parent, name, crate::Inode::Tmpfs(root), lower);
+    parent.attach(d.clone());
+    d
+}
+
 /// Attributes of a node.
 #[derive(Clone, Copy, Debug)]
 pub struct Meta {

@@ -134,10 +134,11 @@ fn tmpfs_size() -> u64 {
 }
 
 /// Fresh, private tmpfs mounts at /tmp and /dev/shm (sticky and world-writable, as on a
-/// host), so that what the sandbox writes there never reaches the host.
+/// host), so that what the sandbox writes there never reaches the host. The host's /tmp
+/// shows through the sandbox's, read-only, where the sandbox has not made a name.
 fn mount_tmpfs(root: &Arc<kernel_fs::Dentry>, mf: &Arc<MemoryFile>) -> Result<(), Errno> {
     let size = tmpfs_size();
-    kernel_fs::tmpfs::mount(root, b"tmp", mf.clone(), size, 0o1777);
+    kernel_fs::tmpfs::mount_over(root, b"tmp", mf.clone(), size, 0o1777);
     let dev = root.lookup(b"dev").map_err(|e| e.errno)?;
     kernel_fs::tmpfs::mount(&dev, b"shm", mf.clone(), size, 0o1777);
     Ok(())

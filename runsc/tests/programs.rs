@@ -734,3 +734,15 @@ fn python_multiprocessing_semaphores_work_in_dev_shm() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn the_hosts_tmp_shows_through_the_sandboxs_private_tmp() {
+    // Files under the host's /tmp stay readable (a checkout or build there still runs);
+    // what the sandbox writes in /tmp stays in its own tmpfs.
+    let host = format!("/tmp/rvisor-lower-{}", std::process::id());
+    std::fs::write(&host, "from the host\n").unwrap();
+    let o = sandboxed(&["/bin/sh", "-c", &format!("cat {host}; echo mine > {host}.new; cat {host}.new")]);
+    let _ = std::fs::remove_file(&host);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "from the host\nmine\n", "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!std::path::Path::new(&format!("{host}.new")).exists(), "the sandbox's file reached the host");
+}
