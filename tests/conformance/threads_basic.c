@@ -47,7 +47,7 @@ static void *sum_range(void *arg)
 
 static void *make_pipe(void *arg)
 {
-	return (void *)(long)pipe(pipe_fds);
+	return (void *)kret(pipe(pipe_fds));
 }
 
 static void *ret_arg(void *arg)
@@ -128,9 +128,9 @@ int main(void)
 	pthread_create(&t, NULL, make_pipe, NULL);
 	pthread_join(t, &ret);
 	show("pipe() in a thread", (long)ret);
-	show("write in main to the thread's pipe", write(pipe_fds[1], "xy", 2));
+	show("write in main to the thread's pipe", kret(write(pipe_fds[1], "xy", 2)));
 	char buf[4];
-	show("read back", read(pipe_fds[0], buf, sizeof(buf)));
+	show("read back", kret(read(pipe_fds[0], buf, sizeof(buf))));
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
 
