@@ -17,7 +17,7 @@ static int yield_errors;
 
 static void *yielder(void *arg)
 {
-	for (int i = 0; i < 500; i++)
+	for (int i = 0; i < 100; i++)
 		if (syscall(SYS_sched_yield) != 0)
 			__atomic_fetch_add(&yield_errors, 1, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -109,7 +109,7 @@ int main(void)
 		pthread_create(&th[i], NULL, yielder, NULL);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	printf("sched_yield in 4 threads x 500: %d errors\n", yield_errors);
+	printf("sched_yield in 4 threads x 100: %d errors\n", yield_errors);
 
 	/* Pin a thread to the highest allowed CPU. */
 	sched_getaffinity(0, sizeof(allowed), &allowed);
