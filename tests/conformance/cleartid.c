@@ -17,7 +17,7 @@
  * child calls fn(arg) on stack_top and exits (SYS_exit) with its result. */
 long conf_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, unsigned long tls, int (*fn)(void *),
 		void *arg);
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
 	"conf_clone:\n"
 	"	movq 8(%rsp), %rax\n"
 	"	andq $-16, %rsi\n"
@@ -37,7 +37,8 @@ __asm__(".text\n"
 	"	movl %eax, %edi\n"
 	"	movl $60, %eax\n"
 	"	syscall\n"
-	"	hlt\n");
+	"	hlt\n"
+	".popsection\n");
 
 /* Children share our TLS (no CLONE_SETTLS), so they make only raw system calls. */
 static inline long rsys(long n, long a, long b, long c, long d)

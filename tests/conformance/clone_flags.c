@@ -15,7 +15,7 @@
 
 long conf_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, unsigned long tls, int (*fn)(void *),
 		void *arg);
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
 	"conf_clone:\n"
 	"	movq 8(%rsp), %rax\n"
 	"	andq $-16, %rsi\n"
@@ -35,7 +35,8 @@ __asm__(".text\n"
 	"	movl %eax, %edi\n"
 	"	movl $60, %eax\n"
 	"	syscall\n"
-	"	hlt\n");
+	"	hlt\n"
+	".popsection\n");
 
 static char stack[64 * 1024] __attribute__((aligned(16)));
 
