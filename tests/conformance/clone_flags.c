@@ -132,20 +132,40 @@ int main(void)
 	try_clone("clone(FS|NEWNS)", CLONE_FS | CLONE_NEWNS);
 	try_clone("clone(VFORK|THREAD)", CLONE_VFORK | CLONE_THREAD);
 
-	/* unshare before there are threads: nothing to unshare, so success. */
-	show("unshare(CLONE_THREAD), one thread", RAW(SYS_unshare, CLONE_THREAD));
-	show("unshare(CLONE_VM), one thread", RAW(SYS_unshare, CLONE_VM));
-	show("unshare(CLONE_SIGHAND), one thread", RAW(SYS_unshare, CLONE_SIGHAND));
-	show("unshare(CSIGNAL bits)", RAW(SYS_unshare, SIGCHLD));
-	show("unshare(CLONE_PARENT)", RAW(SYS_unshare, CLONE_PARENT));
+	/* The descriptor table is shared: a thread's close is everybody's. */
+	pthread_t t;
+	void *ret;
+	char c;
+	if (pipe(fds_pipe) != 0)
+		printf("pipe failed\n");
+	pthread_create(&t, NULL, closer, NULL);
+	pthread_join(t, &ret);
+	show("close(pipe write end) in a thread", (long)ret);
+	show("fcntl(write end) in main afterwards", kret(fcntl(fds_pipe[1], F_GETFD)));
+	show("read(read end): no writers left", kret(read(fds_pipe[0], &c, 1)));
+	close(fds_pipe[0]);
 
-	pthread_t bystander, t;
+	/* cwd and umask are shared. */
+	mode_t old = umask(022);
+	struct fs_job sj;
+	memset(&sj, 0, sizeof(sj));
+	pthread_create(&t, NULL, fs_sharer, &sj);
+	pthread_join(t, NULL);
+	show("chdir(\"dir\") in a thread", sj.chdir_ret);
+	fact("main's cwd moved too (alpha opens)", can_open("alpha"));
+	printf("umask seen by the thread %03o, main's umask now %03o\n", (unsigned)sj.umask_seen, (unsigned)umask(022));
+	show("chdir(\"..\") in main", kret(chdir("..")));
+
+	/* With another thread around, unshare cannot split the thread group. */
+	pthread_t bystander;
 	pthread_create(&bystander, NULL, idle, NULL);
 	show("unshare(CLONE_THREAD), two threads", RAW(SYS_unshare, CLONE_THREAD));
 	show("unshare(CLONE_VM), two threads", RAW(SYS_unshare, CLONE_VM));
 	show("unshare(CLONE_SIGHAND), two threads", RAW(SYS_unshare, CLONE_SIGHAND));
+	show("unshare(CSIGNAL bits)", RAW(SYS_unshare, SIGCHLD));
+	show("unshare(CLONE_PARENT)", RAW(SYS_unshare, CLONE_PARENT));
 
-	/* The descriptor table: shared, until a thread unshares it. */
+	/* A thread can take its own copy of the descriptor table... */
 	if (pipe(fds_pipe) != 0)
 		printf("pipe failed\n");
 	struct files_job fj;
@@ -155,29 +175,14 @@ int main(void)
 	show("unshare(CLONE_FILES) in a thread", fj.unshare_ret);
 	show("close(pipe read end) in that thread", fj.close_ret);
 	fact("the read end is still open in main", fcntl(fds_pipe[0], F_GETFD) >= 0);
+	fact("the write end is still open in main", fcntl(fds_pipe[1], F_GETFD) >= 0);
 	show("pipe() in that thread", fj.own_pipe_ret);
 	printf("that thread's pipe got descriptors %d and %d\n", fj.own_pipe[0], fj.own_pipe[1]);
 	show("fcntl(its write end) in main", kret(fcntl(fj.own_pipe[1], F_GETFD)));
-	void *ret;
-	pthread_create(&t, NULL, closer, NULL);
-	pthread_join(t, &ret);
-	show("close(pipe write end) in a sharing thread", (long)ret);
-	show("fcntl(write end) in main afterwards", kret(fcntl(fds_pipe[1], F_GETFD)));
-	char c;
-	show("read(read end): no writers left", kret(read(fds_pipe[0], &c, 1)));
 	close(fds_pipe[0]);
+	close(fds_pipe[1]);
 
-	/* cwd and umask: shared, until a thread unshares them. */
-	mode_t old = umask(022);
-	struct fs_job sj;
-	memset(&sj, 0, sizeof(sj));
-	pthread_create(&t, NULL, fs_sharer, &sj);
-	pthread_join(t, NULL);
-	show("chdir(\"dir\") in a sharing thread", sj.chdir_ret);
-	fact("main's cwd moved too (alpha opens)", can_open("alpha"));
-	printf("umask seen by the thread %03o, main's umask now %03o\n", (unsigned)sj.umask_seen, (unsigned)umask(022));
-	show("chdir(\"..\") in main", kret(chdir("..")));
-
+	/* ... and of its cwd and umask. */
 	memset(&sj, 0, sizeof(sj));
 	pthread_create(&t, NULL, fs_unsharer, &sj);
 	pthread_join(t, NULL);
@@ -187,5 +192,18 @@ int main(void)
 	fact("main's cwd stayed (alpha does not open)", !can_open("alpha"));
 	fact("main's cwd stayed (data.txt opens)", can_open("data.txt"));
 	printf("umask seen by the thread %03o, main's umask now %03o\n", (unsigned)sj.umask_seen, (unsigned)umask(old));
+
+	/* In a single-threaded process there is nothing to unshare: success. A forked
+	 * child is one (threads here may still be finishing their exit). */
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		show("child: unshare(CLONE_THREAD), one thread", RAW(SYS_unshare, CLONE_THREAD));
+		show("child: unshare(CLONE_VM), one thread", RAW(SYS_unshare, CLONE_VM));
+		show("child: unshare(CLONE_SIGHAND), one thread", RAW(SYS_unshare, CLONE_SIGHAND));
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
 	return 0;
 }

@@ -66,26 +66,6 @@ int main(void)
 	mismatch("private waiter", &word, FUTEX_WAIT_PRIVATE, &word, FUTEX_WAKE, &word, FUTEX_WAKE_PRIVATE);
 	mismatch("shared waiter", &word, FUTEX_WAIT, &word, FUTEX_WAKE_PRIVATE, &word, FUTEX_WAKE);
 
-	/* Two views of one memfd page. */
-	int fd = memfd_create("futex-keys", 0);
-	show_ok("memfd_create", kret(fd));
-	show("ftruncate(4096)", kret(ftruncate(fd, 4096)));
-	int *view1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int *view2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	fact("two different addresses", view1 != view2);
-	view1[16] = 0;
-	fact("one memory", (view1[16] = 42, view2[16] == 42));
-	view1[16] = 0;
-	mismatch("shared waiter on view 1, waking view 2", &view1[16], FUTEX_WAIT, &view2[16], FUTEX_WAKE_PRIVATE,
-		 &view2[16], FUTEX_WAKE);
-	mismatch("shared waiter on view 1, other word of view 2", &view1[16], FUTEX_WAIT, &view2[17], FUTEX_WAKE,
-		 &view1[16], FUTEX_WAKE);
-	mismatch("private waiter on view 1, waking view 2", &view1[16], FUTEX_WAIT_PRIVATE, &view2[16], FUTEX_WAKE_PRIVATE,
-		 &view1[16], FUTEX_WAKE_PRIVATE);
-	munmap(view1, 4096);
-	munmap(view2, 4096);
-	close(fd);
-
 	/* Across fork, in MAP_SHARED anonymous memory. */
 	int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	shared[0] = 0;
@@ -121,5 +101,27 @@ int main(void)
 	waitpid(c, &st, 0);
 	printf("private futex across fork: parent's private wake woke %ld, child's wait exit code %d (1: timed out)\n", pw,
 	       WEXITSTATUS(st));
+
+	/* Two views of one memfd page. */
+	int fd = memfd_create("futex-keys", 0);
+	show_ok("memfd_create", kret(fd));
+	if (fd < 0)
+		return 0;
+	show("ftruncate(4096)", kret(ftruncate(fd, 4096)));
+	int *view1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int *view2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	fact("two different addresses", view1 != view2);
+	view1[16] = 0;
+	fact("one memory", (view1[16] = 42, view2[16] == 42));
+	view1[16] = 0;
+	mismatch("shared waiter on view 1, waking view 2", &view1[16], FUTEX_WAIT, &view2[16], FUTEX_WAKE_PRIVATE,
+		 &view2[16], FUTEX_WAKE);
+	mismatch("shared waiter on view 1, other word of view 2", &view1[16], FUTEX_WAIT, &view2[17], FUTEX_WAKE,
+		 &view1[16], FUTEX_WAKE);
+	mismatch("private waiter on view 1, waking view 2", &view1[16], FUTEX_WAIT_PRIVATE, &view2[16], FUTEX_WAKE_PRIVATE,
+		 &view1[16], FUTEX_WAKE_PRIVATE);
+	munmap(view1, 4096);
+	munmap(view2, 4096);
+	close(fd);
 	return 0;
 }

@@ -89,6 +89,20 @@ static void *namer(void *arg)
 	return NULL;
 }
 
+struct park {
+	int ready, done;
+	long tid;
+};
+
+static void *parked(void *arg)
+{
+	struct park *pk = arg;
+	pk->tid = syscall(SYS_gettid);
+	__atomic_store_n(&pk->ready, 1, __ATOMIC_SEQ_CST);
+	wait_for(&pk->done);
+	return NULL;
+}
+
 static void *spin_cpu(void *arg)
 {
 	struct timespec t;
@@ -132,28 +146,27 @@ int main(void)
 	CPU_ZERO(&got);
 	sched_getaffinity(0, sizeof(got), &got);
 	fact("main's own mask unchanged", CPU_EQUAL(&got, &allowed));
-	show("sched_getscheduler(thread's tid)", kret(sched_getscheduler((pid_t)p.tid)));
 	__atomic_store_n(&p.done, 1, __ATOMIC_SEQ_CST);
 	pthread_join(t, NULL);
 
-	/* Nice values belong to threads. */
-	errno = 0;
-	int main_nice = getpriority(PRIO_PROCESS, 0);
-	struct nice_job n;
-	memset(&n, 0, sizeof(n));
-	n.target = main_nice < 19 ? main_nice + 1 : 19;
-	pthread_create(&t, NULL, nicer, &n);
-	wait_for(&n.ready);
-	show("setpriority(PRIO_PROCESS, 0, nice+1) in a thread", n.set_ret);
-	fact("getpriority(thread's tid) is the new value", getpriority(PRIO_PROCESS, (id_t)n.tid) == n.target);
-	fact("main's nice unchanged", getpriority(PRIO_PROCESS, 0) == main_nice);
-	__atomic_store_n(&n.done, 1, __ATOMIC_SEQ_CST);
+	/* The thread CPU-time clock counts only the calling thread. */
+	void *ret;
+	pthread_create(&t, NULL, spin_cpu, NULL);
+	pthread_join(t, &ret);
+	fact("CLOCK_THREAD_CPUTIME_ID advanced in a spinning thread", ret == (void *)1L);
+	clockid_t cid;
+	struct park pk;
+	memset(&pk, 0, sizeof(pk));
+	pthread_create(&t, NULL, parked, &pk);
+	wait_for(&pk.ready);
+	int r = pthread_getcpuclockid(t, &cid);
+	struct timespec ts;
+	fact("a live thread's CPU clock is readable from another", r == 0 && clock_gettime(cid, &ts) == 0);
+	show("sched_getscheduler(thread's tid)", kret(sched_getscheduler((pid_t)pk.tid)));
+	__atomic_store_n(&pk.done, 1, __ATOMIC_SEQ_CST);
 	pthread_join(t, NULL);
-
-	long q = RAW(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-	fact("membarrier(QUERY) >= 0", q >= 0);
-	show("membarrier(QUERY, flags 1)", RAW(SYS_membarrier, MEMBARRIER_CMD_QUERY, 1, 0));
-	show("membarrier(cmd 12345)", RAW(SYS_membarrier, 12345, 0, 0));
+	struct rusage ru;
+	show("getrusage(RUSAGE_THREAD)", kret(getrusage(RUSAGE_THREAD, &ru)));
 
 	/* Names. */
 	show("prctl(PR_SET_NAME, \"conf-main\")", kret(prctl(PR_SET_NAME, "conf-main")));
@@ -181,22 +194,23 @@ int main(void)
 	show("prctl(PR_SET_NAME, BADPTR)", kret(prctl(PR_SET_NAME, BADPTR)));
 	show("prctl(PR_GET_NAME, BADPTR)", kret(prctl(PR_GET_NAME, BADPTR)));
 
-	/* The thread CPU-time clock counts only the calling thread. */
-	void *ret;
-	pthread_create(&t, NULL, spin_cpu, NULL);
-	pthread_join(t, &ret);
-	fact("CLOCK_THREAD_CPUTIME_ID advanced in a spinning thread", ret == (void *)1L);
-	clockid_t cid;
+	/* Nice values belong to threads. */
+	errno = 0;
+	int main_nice = getpriority(PRIO_PROCESS, 0);
+	struct nice_job n;
 	memset(&n, 0, sizeof(n));
-	n.target = main_nice;
+	n.target = main_nice < 19 ? main_nice + 1 : 19;
 	pthread_create(&t, NULL, nicer, &n);
 	wait_for(&n.ready);
-	int r = pthread_getcpuclockid(t, &cid);
-	struct timespec ts;
-	fact("a live thread's CPU clock is readable from another", r == 0 && clock_gettime(cid, &ts) == 0);
+	show("setpriority(PRIO_PROCESS, 0, nice+1) in a thread", n.set_ret);
+	fact("getpriority(thread's tid) is the new value", getpriority(PRIO_PROCESS, (id_t)n.tid) == n.target);
+	fact("main's nice unchanged", getpriority(PRIO_PROCESS, 0) == main_nice);
 	__atomic_store_n(&n.done, 1, __ATOMIC_SEQ_CST);
 	pthread_join(t, NULL);
-	struct rusage ru;
-	show("getrusage(RUSAGE_THREAD)", kret(getrusage(RUSAGE_THREAD, &ru)));
+
+	long q = RAW(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	fact("membarrier(QUERY) >= 0", q >= 0);
+	show("membarrier(QUERY, flags 1)", RAW(SYS_membarrier, MEMBARRIER_CMD_QUERY, 1, 0));
+	show("membarrier(cmd 12345)", RAW(SYS_membarrier, 12345, 0, 0));
 	return 0;
 }

@@ -131,44 +131,14 @@ int main(void)
 	finish("thread waiting for USR1 took", &a);
 	finish("thread waiting for USR2 took", &b);
 
-	/* Real-time signals queue with their values; standard ones do not. */
-	union sigval v;
-	for (int i = 1; i <= 3; i++) {
-		v.sival_int = 40 + i;
-		sigqueue(getpid(), rt1, v);
-	}
-	v.sival_int = 7;
-	sigqueue(getpid(), rt0, v);
-	start(&a, rt1, 3, 1000, 0);
-	finish("three queued RTMIN+1 taken", &a);
-	printf("  values %d %d %d, si_code SI_QUEUE: %s\n", a.info[0].si_value.sival_int, a.info[1].si_value.sival_int,
-	       a.info[2].si_value.sival_int, a.info[0].si_code == SI_QUEUE ? "yes" : "no");
+	/* A standard signal does not queue. */
 	struct timespec zero = { 0, 0 };
-	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	sigset_t rt0set;
-	sigemptyset(&rt0set);
-	sigaddset(&rt0set, rt0);
-	int r = sigtimedwait(&rt0set, &si, &zero);
-	printf("main takes %s with value %d\n", signame(r), si.si_value.sival_int);
-
 	kill(getpid(), SIGUSR1);
 	kill(getpid(), SIGUSR1);
 	start(&a, SIGUSR1, 1, 0, 0);
 	finish("USR1 sent twice, first wait", &a);
 	start(&a, SIGUSR1, 1, 0, 0);
 	finish("USR1 sent twice, second wait", &a);
-
-	/* Lowest signal number first. */
-	v.sival_int = 0;
-	sigqueue(getpid(), rt2, v);
-	sigqueue(getpid(), rt0, v);
-	kill(getpid(), SIGUSR2);
-	kill(getpid(), SIGUSR1);
-	printf("taken in order:");
-	for (int i = 0; i < 5; i++)
-		printf(" %s", signame(kret(sigtimedwait(&all, NULL, &zero))));
-	printf("\n");
 
 	/* A signal for thread a is not taken by thread b's wait. */
 	start(&a, SIGUSR1, 1, 0, 1);
@@ -194,5 +164,36 @@ int main(void)
 
 	show("rt_sigtimedwait(zero timeout, nothing pending)", RAW(SYS_rt_sigtimedwait, &all, NULL, &zero, 8));
 	show("rt_sigtimedwait(sigsetsize 16)", RAW(SYS_rt_sigtimedwait, &all, NULL, &zero, 16));
+
+	/* Real-time signals queue with their values. */
+	union sigval v;
+	for (int i = 1; i <= 3; i++) {
+		v.sival_int = 40 + i;
+		sigqueue(getpid(), rt1, v);
+	}
+	v.sival_int = 7;
+	sigqueue(getpid(), rt0, v);
+	start(&a, rt1, 3, 1000, 0);
+	finish("three queued RTMIN+1 taken", &a);
+	printf("  values %d %d %d, si_code SI_QUEUE: %s\n", a.info[0].si_value.sival_int, a.info[1].si_value.sival_int,
+	       a.info[2].si_value.sival_int, a.info[0].si_code == SI_QUEUE ? "yes" : "no");
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	sigset_t rt0set;
+	sigemptyset(&rt0set);
+	sigaddset(&rt0set, rt0);
+	int r = kret(sigtimedwait(&rt0set, &si, &zero));
+	printf("main takes %s with value %d\n", signame(r), si.si_value.sival_int);
+
+	/* Lowest signal number first. */
+	v.sival_int = 0;
+	sigqueue(getpid(), rt2, v);
+	sigqueue(getpid(), rt0, v);
+	kill(getpid(), SIGUSR2);
+	kill(getpid(), SIGUSR1);
+	printf("taken in order:");
+	for (int i = 0; i < 5; i++)
+		printf(" %s", signame(kret(sigtimedwait(&all, NULL, &zero))));
+	printf("\n");
 	return 0;
 }
