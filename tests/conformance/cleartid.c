@@ -153,7 +153,7 @@ static void *private_waiter(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	int st;
 
 	/* A thread with all three tid words. */

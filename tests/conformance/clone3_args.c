@@ -28,7 +28,7 @@ static void try(const char *what, struct clone_args *ca, size_t size)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	struct clone_args ca;
 
 	show("clone3(NULL, 64)", RAW(SYS_clone3, NULL, 64));

@@ -123,7 +123,7 @@ static int can_open(const char *path)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	try_clone("clone(THREAD)", CLONE_THREAD);
 	try_clone("clone(THREAD|VM)", CLONE_THREAD | CLONE_VM);
 	try_clone("clone(SIGHAND)", CLONE_SIGHAND);

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	alarm(5);
+	alarm(20);
 	printf("stage 1\n");
 	if (strchr(self_path, '/') == NULL) {
 		printf("argv[0] is not a path\n");

@@ -94,7 +94,7 @@ static void join(const char *what, pthread_t *th, int n)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	pthread_t th[NW];
 	struct timespec t0, zero = { 0, 0 };
 

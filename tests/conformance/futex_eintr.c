@@ -97,7 +97,7 @@ static void run(const char *what, int m, int sig, int flags, int interrupts)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	run("FUTEX_WAIT, handler without SA_RESTART", PLAIN, SIGUSR1, 0, 1);
 	run("FUTEX_WAIT, handler with SA_RESTART", PLAIN, SIGUSR1, SA_RESTART, 0);
 	run("FUTEX_WAIT(relative timeout), SA_RESTART", RELATIVE, SIGUSR1, SA_RESTART, 1);

@@ -61,7 +61,7 @@ static void mismatch(const char *what, int *w, int op, int *wrong_addr, int wron
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	static int word;
 	mismatch("private waiter", &word, FUTEX_WAIT_PRIVATE, &word, FUTEX_WAKE, &word, FUTEX_WAKE_PRIVATE);
 	mismatch("shared waiter", &word, FUTEX_WAIT, &word, FUTEX_WAKE_PRIVATE, &word, FUTEX_WAKE);

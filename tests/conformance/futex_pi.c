@@ -84,7 +84,7 @@ static void *lock_and_exit(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	long tid = syscall(SYS_gettid);
 	struct timespec t0;
 

@@ -86,7 +86,7 @@ static void wake_op_alone(const char *what, int op)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	pthread_t th[MAXW];
 
 	show("CMP_REQUEUE(val3 differs)", futex(&f1, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &f2, 1));

@@ -84,7 +84,7 @@ static void init_robust(pthread_mutex_t *m, int pshared)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	pthread_t t;
 
 	pthread_create(&t, NULL, dies_holding_raw, NULL);

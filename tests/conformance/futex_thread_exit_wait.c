@@ -120,7 +120,7 @@ static int victim_fn(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 
 	long sum = 0, failures = 0;
 	for (long i = 0; i < 200; i++) {

@@ -81,7 +81,7 @@ static void round_of_wakes(const char *what, int op, int wake_op, int count, int
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	struct timespec ten_ms = { 0, 10 * 1000 * 1000 }, zero = { 0, 0 }, t0;
 
 	show("FUTEX_WAIT_PRIVATE(value differs)", futex(&word, FUTEX_WAIT_PRIVATE, 1, NULL));

@@ -116,7 +116,7 @@ static void *spin_cpu(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 
 	pthread_t th[4];
 	for (int i = 0; i < 4; i++)

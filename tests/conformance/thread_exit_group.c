@@ -65,7 +65,7 @@ static void run(const char *what, void (*body)(void))
 	fflush(stdout);
 	pid_t c = fork();
 	if (c == 0) {
-		alarm(5);
+		alarm(20);
 		body();
 		_exit(99);
 	}
@@ -153,7 +153,7 @@ static void *final_thread(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	run("a thread calls exit_group(3)", thread_exit_group);
 	run("a thread calls exit(4)", thread_libc_exit);
 	run("main calls exit_group(5) with other threads running", main_exit_group);

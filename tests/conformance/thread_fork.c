@@ -117,7 +117,7 @@ static void *vforker(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	parent_pid = getpid();
 	if (pipe2(ping, O_NONBLOCK) != 0 || pipe(pong) != 0)
 		printf("pipe failed\n");

@@ -49,7 +49,7 @@ static void run(const char *what, int main_exit, int how)
 		printf("  pipe failed\n");
 	pid_t c = fork();
 	if (c == 0) {
-		alarm(5);
+		alarm(20);
 		atexit(at_exit);
 		last_exit_how = how;
 		main_thread = pthread_self();
@@ -106,7 +106,7 @@ static void *final_survivor(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	run("main SYS_exit(9), survivor SYS_exit(7)", 9, 0);
 	run("main SYS_exit(9), survivor exit_group(5)", 9, 1);
 	run("main pthread_exit, survivor returns", -1, 2);

@@ -25,7 +25,7 @@ static int ready_pipe[2];
  * process, 4 PR_GET_PDEATHSIG said SIGUSR1. */
 static int child(long wait_ms)
 {
-	alarm(5);
+	alarm(20);
 	sigset_t usr1, old;
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
@@ -90,7 +90,7 @@ static void report(const char *what, pid_t c)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	parent_pid = getpid();
 	if (pipe(ready_pipe) != 0)
 		printf("pipe failed\n");

@@ -165,7 +165,7 @@ static void interrupt_reader(const char *what, int restart)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	on(SIGUSR1, record, 0);
 	on(SIGUSR2, record, 0);
 

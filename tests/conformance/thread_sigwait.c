@@ -97,7 +97,7 @@ static void counting_handler(int sig)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	int rt0 = SIGRTMIN, rt1 = SIGRTMIN + 1, rt2 = SIGRTMIN + 2;
 	sigset_t all;
 	sigemptyset(&all);

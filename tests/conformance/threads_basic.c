@@ -74,7 +74,7 @@ static void *use_stack(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	pthread_t th[NTHREADS];
 	long main_tid = syscall(SYS_gettid);
 	fact("main thread: gettid() == getpid()", main_tid == getpid());

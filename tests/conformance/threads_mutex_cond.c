@@ -132,7 +132,7 @@ static void *try_other(void *arg)
 
 int main(void)
 {
-	alarm(5);
+	alarm(20);
 	pthread_t th[NTHREADS];
 
 	for (int i = 0; i < NTHREADS; i++)
