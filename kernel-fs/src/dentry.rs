@@ -23,6 +23,8 @@ pub enum Inode {
     Device(Device),
     /// A node of a tmpfs.
     Tmpfs(Arc<Node>),
+    /// A node a provider computes (procfs).
+    Synth(Arc<dyn crate::synth::SynthNode>),
 }
 
 /// Children of a dentry: attached ones (the Sentry's own, shadowing host names: the
@@ -52,6 +54,9 @@ pub struct Dentry {
     /// through (read-only) where the tmpfs has no entry of the name.
     lower: Option<Arc<Dentry>>,
 }
+
+/// `f_type` of procfs.
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 
 /// What kind of filesystem a node belongs to, for the errors of operations it cannot do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +167,7 @@ impl Dentry {
             Inode::Dir => S_IFDIR | 0o755,
             Inode::Device(_) => S_IFCHR | 0o666,
             Inode::Tmpfs(n) => n.mode(),
+            Inode::Synth(n) => n.mode(),
         }
     }
 
@@ -191,6 +197,11 @@ impl Dentry {
             Inode::Dir => return_errno!(ENOENT),
             Inode::Device(_) => return_errno!(ENOTDIR),
             Inode::Tmpfs(n) => return self.lookup_tmpfs(n, name),
+            Inode::Synth(n) => {
+                // Computed afresh each time: the entries come and go with processes.
+                let child = n.lookup(name)?;
+                return Ok(Dentry::new_child(self, name, Inode::Synth(child)));
+            }
         };
         let child = Dentry::new_child(self, name, Inode::Host(host.lookup(name)?));
         {
@@ -215,6 +226,7 @@ impl Dentry {
         match &self.inode {
             Inode::Host(h) if self.is_symlink() => h.readlink(),
             Inode::Tmpfs(n) => n.readlink(),
+            Inode::Synth(n) => n.readlink(),
             _ => return_errno!(EINVAL),
         }
     }
@@ -226,6 +238,13 @@ impl Dentry {
         match &self.inode {
             Inode::Host(h) => h.statfs(),
             Inode::Tmpfs(n) => Ok(n.fs().statfs()),
+            Inode::Synth(_) => Ok(kernel_abi::Statfs {
+                f_type: PROC_SUPER_MAGIC,
+                f_bsize: 4096,
+                f_namelen: 255,
+                f_frsize: 4096,
+                ..Default::default()
+            }),
             Inode::Dir | Inode::Device(_) => Ok(kernel_abi::Statfs {
                 f_type: tmpfs::TMPFS_MAGIC,
                 f_bsize: 4096,
@@ -249,6 +268,7 @@ impl Dentry {
             }),
             Inode::Device(d) => Ok(d.stat()),
             Inode::Tmpfs(n) => Ok(n.stat()),
+            Inode::Synth(n) => Ok(crate::synth::stat(&**n)),
         }
     }
 
@@ -317,6 +337,17 @@ impl Dentry {
                     }
                 }
                 tmpfs::open(self.clone(), n, flags)?
+            }
+            Inode::Synth(n) => {
+                if write {
+                    return_errno!(EACCES);
+                }
+                if self.is_dir() {
+                    let parent_ino = self.parent().map_or(1, |p| p.stat().map_or(1, |s| s.st_ino));
+                    Box::new(crate::synth::SynthDir::open(n.clone(), parent_ino)?)
+                } else {
+                    Box::new(crate::synth::SynthFile::open(n.clone())?)
+                }
             }
         };
         Ok(File::new(ops, flags, Some(self.clone()), self.path()))
@@ -418,6 +449,7 @@ impl Dentry {
         match &self.inode {
             Inode::Host(_) => FsKind::Host,
             Inode::Tmpfs(_) => FsKind::Tmpfs,
+            Inode::Synth(_) => FsKind::Proc,
             Inode::Dir | Inode::Device(_) => {
                 // The topmost synthetic directory names the filesystem.
                 let mut top = self.name();
@@ -444,6 +476,8 @@ impl Dentry {
         match &self.inode {
             Inode::Host(_) => 0,
             Inode::Tmpfs(n) => n.fs().id() << 1 | 1,
+            // procfs is one mount.
+            Inode::Synth(_) => 2,
             Inode::Dir | Inode::Device(_) => {
                 let mut top: Option<Arc<Dentry>> = None;
                 let mut cur = self.parent();
@@ -622,7 +656,9 @@ impl Dentry {
         match &self.inode {
             Inode::Tmpfs(n) => n.setattr(attr, cred),
             Inode::Host(_) => return_errno!(EROFS, "the host root is read-only"),
-            Inode::Dir | Inode::Device(_) => return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed"),
+            Inode::Dir | Inode::Device(_) | Inode::Synth(_) => {
+                return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed")
+            }
         }
     }
 
@@ -656,6 +692,7 @@ impl Dentry {
             Inode::Device(_) => return_errno!(ENODEV),
             Inode::Dir => return_errno!(EISDIR),
             Inode::Host(_) => return_errno!(EROFS),
+            Inode::Synth(_) => return_errno!(ENODEV),
         }
     }
 

@@ -10,6 +10,7 @@
 //! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
+//! - [`synth`]: nodes whose contents a provider computes (procfs is built on it).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
 //!   memory-file pages.
 //!
@@ -34,6 +35,7 @@ pub mod hostclock;
 pub mod hostfd;
 pub mod path;
 pub mod pipe;
+pub mod synth;
 pub mod timerfd;
 pub mod tmpfs;
 

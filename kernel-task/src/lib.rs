@@ -19,6 +19,7 @@ mod inbox;
 pub mod loader;
 mod pidfd;
 mod process;
+pub mod procfs;
 mod signals;
 mod strace;
 mod sys_epoll;

@@ -572,6 +572,11 @@ impl Task {
         let shared = crate::thread::ThreadShared::inherit(self.sigmask, Some(&self.shared));
         group.add_member(Member { tid: pid, inbox: inbox.clone(), shared: shared.clone() });
         self.kernel.register(pid, self.tgid, self.tid, group.clone());
+        {
+            let mut view = self.tg.view();
+            view.start_ticks = self.kernel.ticks();
+            group.update_view(|v| *v = view);
+        }
         let vfork = (flags & CLONE_VFORK != 0).then(|| Arc::new(VforkDone::default()));
         let seed = Seed {
             kernel: self.kernel.clone(),
@@ -728,6 +733,13 @@ fn build_child(s: Seed) -> KResult<Task> {
     }
     let inbox = s.inbox;
     inbox.set_interrupter(ctx.interrupter());
+    let fds = Arc::new(Mutex::new(s.fds));
+    let fs = Arc::new(Mutex::new(s.fs));
+    s.group.update_view(|v| {
+        v.mm = Arc::downgrade(&mm);
+        v.fds = Arc::downgrade(&fds);
+        v.fs = Arc::downgrade(&fs);
+    });
     *s.shared.cpu_clock.lock().unwrap_or_else(|e| e.into_inner()) = ctx.cpu_clock(&*mm.address_space().clone()).ok();
     Ok(Task {
         kernel: s.kernel.clone(),
@@ -737,8 +749,8 @@ fn build_child(s: Seed) -> KResult<Task> {
         mm,
         ctx,
         regs: s.regs,
-        fds: Arc::new(Mutex::new(s.fds)),
-        fs: Arc::new(Mutex::new(s.fs)),
+        fds,
+        fs,
         creds: s.creds,
         sigmask: s.sigmask,
         shared: s.shared,

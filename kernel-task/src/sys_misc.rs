@@ -907,6 +907,13 @@ pub(crate) fn sys_unshare(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         let fs = t.fs_info().clone();
         t.fs = std::sync::Arc::new(std::sync::Mutex::new(fs));
     }
+    if t.tid == t.tgid {
+        let (fds, fs) = (std::sync::Arc::downgrade(&t.fds), std::sync::Arc::downgrade(&t.fs));
+        t.tg.update_view(|v| {
+            v.fds = fds;
+            v.fs = fs;
+        });
+    }
     Ok(0)
 }
 

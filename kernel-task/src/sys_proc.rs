@@ -13,35 +13,51 @@ use crate::task::Task;
 // Credentials
 
 pub(crate) fn sys_setuid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.creds.setuid(a[0] as u32).map(|_| 0)
+    let r = t.creds.setuid(a[0] as u32);
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 pub(crate) fn sys_setgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.creds.setgid(a[0] as u32).map(|_| 0)
+    let r = t.creds.setgid(a[0] as u32);
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 pub(crate) fn sys_setreuid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.creds.setreuid(a[0] as u32, a[1] as u32).map(|_| 0)
+    let r = t.creds.setreuid(a[0] as u32, a[1] as u32);
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 pub(crate) fn sys_setregid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.creds.setregid(a[0] as u32, a[1] as u32).map(|_| 0)
+    let r = t.creds.setregid(a[0] as u32, a[1] as u32);
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 pub(crate) fn sys_setresuid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.creds.setresuid(a[0] as u32, a[1] as u32, a[2] as u32).map(|_| 0)
+    let r = t.creds.setresuid(a[0] as u32, a[1] as u32, a[2] as u32);
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 pub(crate) fn sys_setresgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.creds.setresgid(a[0] as u32, a[1] as u32, a[2] as u32).map(|_| 0)
+    let r = t.creds.setresgid(a[0] as u32, a[1] as u32, a[2] as u32);
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 pub(crate) fn sys_setfsuid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    Ok(u64::from(t.creds.setfsuid(a[0] as u32)))
+    let old = t.creds.setfsuid(a[0] as u32);
+    t.publish_ids();
+    Ok(u64::from(old))
 }
 
 pub(crate) fn sys_setfsgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    Ok(u64::from(t.creds.setfsgid(a[0] as u32)))
+    let old = t.creds.setfsgid(a[0] as u32);
+    t.publish_ids();
+    Ok(u64::from(old))
 }
 
 pub(crate) fn sys_setgroups(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -120,7 +136,9 @@ pub(crate) fn sys_capset(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let mut data = [0u32; 6];
     t.mm.copy_in(a[1], bytemuck::cast_slice_mut(&mut data[..words * 3]))?;
     let set = |i: usize| (0..words).fold(0u64, |acc, w| acc | (u64::from(data[w * 3 + i]) << (32 * w)));
-    t.creds.capset(set(0), set(1), set(2)).map(|_| 0)
+    let r = t.creds.capset(set(0), set(1), set(2));
+    t.publish_ids();
+    r.map(|_| 0)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -196,6 +214,9 @@ pub(crate) fn sys_prctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             let len = name.len().min(15);
             n[..len].copy_from_slice(&name[..len]);
             t.name = n;
+            if t.tid == t.tgid {
+                t.tg.update_view(|v| v.comm = n);
+            }
             Ok(0)
         }
         PR_GET_NAME => t.mm.copy_out(a[1], &t.name).map(|_| 0),

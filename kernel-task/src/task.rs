@@ -63,6 +63,8 @@ pub struct Kernel {
     pub(crate) futexes: Mutex<crate::futex::FutexTable>,
     /// The hidden tmpfs memfd_create's files live in (made on first use).
     memfd_dir: std::sync::OnceLock<Arc<Dentry>>,
+    /// When the kernel started (process start times count from here).
+    started: std::time::Instant,
 }
 
 impl Kernel {
@@ -78,7 +80,13 @@ impl Kernel {
             procs: Mutex::new(Default::default()),
             futexes: Mutex::new(Default::default()),
             memfd_dir: std::sync::OnceLock::new(),
+            started: std::time::Instant::now(),
         })
+    }
+
+    /// Clock ticks (1/100 s) since the kernel started.
+    pub(crate) fn ticks(&self) -> u64 {
+        (self.started.elapsed().as_millis() / 10) as u64
     }
 
     /// The directory memfd_create makes its (at once unlinked) files in: a tmpfs no path
@@ -253,6 +261,11 @@ impl Task {
         t.inbox.set_interrupter(t.ctx.interrupter());
         t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), shared: t.shared.clone() });
         t.kernel.register(1, 0, 0, t.tg.clone());
+        t.publish_ids();
+        t.tg.update_view(|v| {
+            v.fds = Arc::downgrade(&t.fds);
+            v.fs = Arc::downgrade(&t.fs);
+        });
         Ok(t)
     }
 
@@ -363,6 +376,19 @@ impl Task {
         let ids = IdAux { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid };
         log::debug!("exec {}: {image:x?}", String::from_utf8_lossy(filename));
         let sp = loader::build_stack(&mm, stack_top, &image, filename, &argv, &envp, cpu, ids, random)?;
+        // Where argv's and envp's strings lie, for /proc/PID/cmdline and environ: from the
+        // pointer arrays just built above argc.
+        let range = |first: u64, strings: &[Vec<u8>]| -> KResult<(u64, u64)> {
+            if strings.is_empty() {
+                return Ok((0, 0));
+            }
+            let start: u64 = mm.read_val(first)?;
+            let last: u64 = mm.read_val(first + 8 * (strings.len() as u64 - 1))?;
+            Ok((start, last + strings[strings.len() - 1].len() as u64 + 1))
+        };
+        let args = range(sp + 8, &argv)?;
+        let env = range(sp + 8 + 8 * (argv.len() as u64 + 1), &envp)?;
+        let exe = file.dentry().map(|d| d.path_bytes()).unwrap_or_else(|| filename.to_vec());
         // Point of no return: the other threads go, and this one becomes the leader.
         if self.de_thread().is_err() {
             // Another thread is exiting the group or exec'ing: this one dies with it.
@@ -391,6 +417,23 @@ impl Task {
         // POSIX timers do not survive execve (ITIMER_REAL does).
         self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.creds.on_exec();
+        self.publish_ids();
+        let (fds, fs, name, start) =
+            (Arc::downgrade(&self.fds), Arc::downgrade(&self.fs), self.name, self.kernel.ticks());
+        let mm_weak = Arc::downgrade(&self.mm);
+        self.tg.update_view(|v| {
+            *v = crate::thread::ProcView {
+                exe,
+                mm: mm_weak,
+                fds,
+                fs,
+                comm: name,
+                args,
+                env,
+                start_stack: sp,
+                start_ticks: if v.start_ticks == 0 { start } else { v.start_ticks },
+            }
+        });
         self.altstack = StackT { ss_flags: SS_DISABLE, ..Default::default() };
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
@@ -449,6 +492,7 @@ impl Task {
 
     /// Run until the task's thread group exits.
     pub fn run(&mut self) -> ExitStatus {
+        crate::procfs::set_current(self.tgid, self.tid);
         loop {
             let space = self.mm.address_space().clone();
             let event = match self.ctx.switch(&*space, &mut self.regs) {

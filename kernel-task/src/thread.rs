@@ -8,7 +8,7 @@
 //! leaf locks. No thread-group lock is held across a blocking wait or a platform call.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 use kernel_abi::flags::clone::*;
 use kernel_abi::flags::rlimit::*;
@@ -18,6 +18,59 @@ use kernel_signal::{bit, default_action, DefaultAction, SigQueue, Siginfo};
 
 use crate::task::{ExitStatus, Task};
 use crate::Inbox;
+
+/// What `/proc/PID` shows of a process, kept up to date at exec, fork and the changes
+/// it reports.
+#[derive(Clone, Default)]
+pub(crate) struct ProcView {
+    /// The executable's absolute path (symbolic links resolved).
+    pub exe: Vec<u8>,
+    pub mm: Weak<kernel_mm::MemoryManager>,
+    pub fds: Weak<Mutex<kernel_fs::FdTable>>,
+    pub fs: Weak<Mutex<crate::task::FsInfo>>,
+    /// The main thread's name.
+    pub comm: [u8; 16],
+    /// Where argv's and envp's strings lie.
+    pub args: (u64, u64),
+    pub env: (u64, u64),
+    pub start_stack: u64,
+    /// Start time in clock ticks since the sandbox's kernel started.
+    pub start_ticks: u64,
+}
+
+/// A thread's ids and capabilities as `/proc` shows them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IdView {
+    pub uid: u32,
+    pub euid: u32,
+    pub suid: u32,
+    pub fsuid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub sgid: u32,
+    pub fsgid: u32,
+    pub cap_permitted: u64,
+    pub cap_effective: u64,
+    pub cap_bounding: u64,
+}
+
+impl IdView {
+    pub(crate) fn of(c: &crate::creds::Creds) -> IdView {
+        IdView {
+            uid: c.uid,
+            euid: c.euid,
+            suid: c.suid,
+            fsuid: c.fsuid,
+            gid: c.gid,
+            egid: c.egid,
+            sgid: c.sgid,
+            fsgid: c.fsgid,
+            cap_permitted: c.cap_permitted,
+            cap_effective: c.cap_effective,
+            cap_bounding: c.cap_bounding,
+        }
+    }
+}
 
 /// What other threads may read or set of a thread.
 #[derive(Default)]
@@ -31,6 +84,8 @@ pub(crate) struct ThreadShared {
     pub affinity: Mutex<Option<Vec<u8>>>,
     /// Reads the thread's CPU time (per-thread CPU clocks read by other threads).
     pub cpu_clock: Mutex<Option<platform::CpuClock>>,
+    /// The thread's ids, for `/proc`.
+    pub ids: Mutex<IdView>,
 }
 
 impl ThreadShared {
@@ -40,6 +95,7 @@ impl ThreadShared {
         if let Some(f) = from {
             s.nice.store(f.nice.load(Ordering::Relaxed), Ordering::Relaxed);
             *s.affinity.lock().unwrap_or_else(|e| e.into_inner()) = f.affinity().clone();
+            *s.ids.lock().unwrap_or_else(|e| e.into_inner()) = *f.ids.lock().unwrap_or_else(|e| e.into_inner());
         }
         Arc::new(s)
     }
@@ -71,6 +127,8 @@ pub(crate) struct ThreadGroup {
     kernel: std::sync::Weak<crate::task::Kernel>,
     /// Job control: the signal that stopped the group, while it is stopped.
     stopped: Mutex<Option<u32>>,
+    /// What `/proc/PID` shows.
+    view: Mutex<ProcView>,
     pub sigactions: Mutex<[KernelSigaction; NSIG as usize]>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
     pub itimer: Mutex<crate::sys_time::RealTimer>,
@@ -107,6 +165,7 @@ impl ThreadGroup {
             tgid,
             kernel: Arc::downgrade(kernel),
             stopped: Mutex::new(None),
+            view: Mutex::new(ProcView::default()),
             sigactions: Mutex::new(sigactions),
             rlimits: Mutex::new(rlimits),
             itimer: Mutex::default(),
@@ -123,6 +182,16 @@ impl ThreadGroup {
             ended: Mutex::new(None),
             ended_cv: Condvar::new(),
         })
+    }
+
+    /// What `/proc/PID` shows now.
+    pub(crate) fn view(&self) -> ProcView {
+        self.view.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Change what `/proc/PID` shows.
+    pub(crate) fn update_view(&self, f: impl FnOnce(&mut ProcView)) {
+        f(&mut self.view.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     pub(crate) fn dumpable(&self) -> bool {
@@ -509,6 +578,11 @@ impl Task {
         }
         tg.add_member(Member { tid, inbox: inbox.clone(), shared: task.shared.clone() });
         if !thread {
+            let mut view = self.tg.view();
+            view.fds = Arc::downgrade(&task.fds);
+            view.fs = Arc::downgrade(&task.fs);
+            view.start_ticks = self.kernel.ticks();
+            tg.update_view(|v| *v = view);
             self.kernel.register(tid, self.tgid, self.tid, tg.clone());
         }
         let start = ThreadStart { task, seed, fp };
@@ -601,8 +675,14 @@ impl Task {
             }
             drop(m);
             self.tid = self.tgid;
+            crate::procfs::set_current(self.tgid, self.tid);
         }
         Ok(())
+    }
+
+    /// Tell `/proc` this thread's ids.
+    pub(crate) fn publish_ids(&self) {
+        *self.shared.ids.lock().unwrap_or_else(|e| e.into_inner()) = IdView::of(&self.creds);
     }
 
     /// Let other threads read this thread's CPU clock (after its context is bound to

@@ -161,6 +161,12 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     log::debug!("platform and memory file ready after {:?}", t0.elapsed());
     let kernel = Kernel::new(KernelConfig { platform, memory: mf, root: root.clone(), hostname: hostname(), strace });
     let forward_to = kernel.clone();
+    // The sandbox's own /proc, computed from the kernel's state.
+    root.attach(kernel_fs::Dentry::new_child(
+        &root,
+        b"proc",
+        kernel_fs::Inode::Synth(kernel_task::procfs::root(&kernel)),
+    ));
 
     let cwd = std::env::current_dir()
         .ok()

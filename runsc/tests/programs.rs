@@ -17,7 +17,7 @@ fn native(args: &[&str]) -> Output {
 fn require(path: &str) {
     assert!(
         std::path::Path::new(path).exists(),
-        "{path} is missing: the test command in README.md installs it (apt-get install busybox python3 sqlite3)"
+        "{path} is missing: the test command in README.md installs it (scripts/setup.sh)"
     );
 }
 
@@ -51,10 +51,7 @@ fn sqlite_computes() {
 #[test]
 fn node_runs_its_event_loop() {
     let node = "/usr/bin/node";
-    if !std::path::Path::new(node).exists() {
-        eprintln!("skipped: {node} is not installed (scripts/setup.sh installs nodejs)");
-        return;
-    }
+    require(node);
     // Timers and promises: epoll, eventfd and the event loop's worker threads.
     let script = "setTimeout(() => console.log('timer'), 50); Promise.resolve().then(() => console.log('micro'))";
     let o = sandboxed(&[node, "-e", script]);
@@ -126,18 +123,70 @@ fn shell_pipelines_work() {
 }
 
 #[test]
-fn the_sandbox_sees_its_own_dev_and_no_host_proc() {
+fn the_sandbox_sees_its_own_dev_and_proc() {
+    // /proc lists the sandbox's processes only (here just the shell, PID 1), and
+    // /proc/self names the process looking.
     let o = sandboxed(&[
         "/bin/sh",
         "-c",
-        "echo x > /dev/null && set -- /proc/* && echo \"$1\" && exec od -An -tx1 -N4 /dev/zero",
+        "echo x > /dev/null && set -- /proc/[0-9]* && echo \"$*\" && cat /proc/1/comm && readlink /proc/self/exe \
+         && od -An -tx1 -N4 /dev/zero",
     ]);
+    let readlink = std::fs::canonicalize("/usr/bin/readlink").unwrap();
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
-        "/proc/*\n 00 00 00 00\n",
+        format!("/proc/1\nsh\n{}\n 00 00 00 00\n", readlink.display()),
         "stderr: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn java_runs_threads() {
+    // The JVM finds its libraries through /proc/self/exe and runs threads (and its
+    // SIGSEGV-based safepoints) in the sandbox.
+    require("/usr/bin/java");
+    require("/usr/bin/javac");
+    let dir = format!("{}/java-{}", env!("CARGO_TARGET_TMPDIR"), std::process::id());
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = format!("{dir}/Threads.java");
+    std::fs::write(
+        &src,
+        r#"
+public class Threads {
+    public static void main(String[] args) throws Exception {
+        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+        Object lock = new Object();
+        long[] counter = new long[1];
+        Thread[] ts = new Thread[8];
+        for (int i = 0; i < ts.length; i++) {
+            final int id = i;
+            ts[i] = new Thread(() -> {
+                for (int k = 0; k < 20000; k++) {
+                    total.addAndGet(id);
+                    synchronized (lock) { counter[0]++; }
+                }
+            });
+            ts[i].start();
+        }
+        for (Thread t : ts) t.join();
+        System.out.println("total " + total.get() + " counter " + counter[0]);
+    }
+}
+"#,
+    )
+    .unwrap();
+    let c = Command::new("javac").arg("-d").arg(&dir).arg(&src).output().expect("javac runs");
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let o = sandboxed(&["/usr/bin/java", "-cp", &dir, "Threads"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "total 560000 counter 160000\n",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = sandboxed(&["/usr/bin/java", "-version"]);
+    assert!(String::from_utf8_lossy(&v.stderr).contains("version"), "{}", String::from_utf8_lossy(&v.stderr));
 }
 
 #[test]

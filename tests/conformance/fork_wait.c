@@ -17,7 +17,7 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
 int main(void)
 {
 	int st;
-	show("waitpid(no children)", waitpid(-1, &st, 0));
+	show("waitpid(no children)", kret(waitpid(-1, &st, 0)));
 	pid_t parent = getpid();
 
 	pid_t c = fork();
@@ -47,10 +47,10 @@ int main(void)
 	printf("WNOHANG before it exits: %d\n", waitpid(c, &st, WNOHANG));
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
-	show("waitid(P_PID, WEXITED)", waitid(P_PID, c, &si, WEXITED));
+	show("waitid(P_PID, WEXITED)", kret(waitid(P_PID, c, &si, WEXITED)));
 	printf("waitid: signo %d, code %d, status %d, pid matches %d\n", si.si_signo, si.si_code, si.si_status,
 	       si.si_pid == c);
-	show("waitid(bad options)", waitid(P_ALL, 0, &si, 0));
+	show("waitid(bad options)", kret(waitid(P_ALL, 0, &si, 0)));
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -65,6 +65,6 @@ int main(void)
 	/* SIGCHLD is delivered by the time the parent has reaped and made another call. */
 	getpid();
 	printf("SIGCHLD handler saw the child: %d\n", chld_pid_seen == c);
-	show("waitpid(after all reaped)", waitpid(-1, &st, WNOHANG));
+	show("waitpid(after all reaped)", kret(waitpid(-1, &st, WNOHANG)));
 	return 0;
 }

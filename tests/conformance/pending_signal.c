@@ -21,7 +21,7 @@ int main(void)
 	show("sigprocmask(BLOCK TERM,USR1)", sigprocmask(SIG_BLOCK, &s, NULL));
 	show_pending("before");
 	show("raise(TERM)", raise(SIGTERM));
-	show("kill(self, USR1)", kill(getpid(), SIGUSR1));
+	show("kill(self, USR1)", kret(kill(getpid(), SIGUSR1)));
 	show_pending("after sending");
 	show("signal(USR1, SIG_IGN)", signal(SIGUSR1, SIG_IGN) == SIG_ERR ? -1 : 0);
 	show_pending("after ignoring USR1");

@@ -43,7 +43,7 @@ int main(void)
 	sigemptyset(&sa.sa_mask);
 	sigaddset(&sa.sa_mask, SIGTERM);
 	show("sigaction(USR1)", sigaction(SIGUSR1, &sa, NULL));
-	show("kill(self, USR1)", kill(getpid(), SIGUSR1));
+	show("kill(self, USR1)", kret(kill(getpid(), SIGUSR1)));
 	printf("inside: USR1 blocked %d, TERM blocked (sa_mask) %d\n", sigismember(&inside, SIGUSR1),
 	       sigismember(&inside, SIGTERM));
 	show("raise(USR1) (tgkill)", raise(SIGUSR1));
