@@ -20,6 +20,7 @@ pub mod loader;
 mod pidfd;
 mod process;
 pub mod procfs;
+mod signalfd;
 mod signals;
 mod strace;
 mod sys_epoll;

@@ -152,6 +152,9 @@ fn io_len(len: u64) -> u64 {
 pub(crate) fn sys_read(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.file(a[0])?;
     let len = io_len(a[2]);
+    if let Some(r) = crate::signalfd::read(t, &f, a[1], len) {
+        return r;
+    }
     if !t.mm.check_access(a[1], len, PROT_WRITE) {
         return_errno!(EFAULT);
     }

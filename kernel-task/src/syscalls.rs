@@ -208,6 +208,8 @@ table! {
     CLONE3 => pr::sys_clone3, Partial("as clone; set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are refused");
     EXECVEAT => pr::sys_execveat, Full;
     MEMFD_CREATE => f::sys_memfd_create, Partial("no sealing (F_ADD_SEALS) or huge pages");
+    SIGNALFD => crate::signalfd::sys_signalfd, Partial("poll sees process-directed signals only");
+    SIGNALFD4 => crate::signalfd::sys_signalfd4, Partial("poll sees process-directed signals only");
     FUTEX_WAITV => crate::futex::sys_futex_waitv, Full;
     PIDFD_OPEN => crate::pidfd::sys_pidfd_open, Partial("process pidfds only (PIDFD_THREAD is EINVAL)");
     PIDFD_SEND_SIGNAL => crate::pidfd::sys_pidfd_send_signal, Full;

@@ -147,6 +147,8 @@ pub(crate) struct ThreadGroup {
     dumpable: AtomicBool,
     /// PR_SET_THP_DISABLE.
     thp_disable: AtomicBool,
+    /// Woken when a process-directed signal is queued (signalfds being polled).
+    signal_waiters: Mutex<Vec<(u64, Arc<dyn kernel_fs::pipe::Waker>)>>,
     /// Woken when the process ends (pidfds being polled).
     exit_waiters: Mutex<Vec<(u64, Arc<dyn kernel_fs::pipe::Waker>)>>,
     /// The status the process ended with, once its last thread is gone.
@@ -179,6 +181,7 @@ impl ThreadGroup {
             dumpable: AtomicBool::new(true),
             thp_disable: AtomicBool::new(false),
             exit_waiters: Mutex::new(Vec::new()),
+            signal_waiters: Mutex::new(Vec::new()),
             ended: Mutex::new(None),
             ended_cv: Condvar::new(),
         })
@@ -296,6 +299,11 @@ impl ThreadGroup {
                 return_errno!(EAGAIN);
             }
             self.shared_bits.store(q.bits(), Ordering::SeqCst);
+        }
+        let waiters: Vec<_> =
+            self.signal_waiters.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, w)| w.clone()).collect();
+        for w in waiters {
+            w.wake();
         }
         let target = members.iter().find(|m| m.shared.mask.load(Ordering::Relaxed) & bit(sig) == 0);
         if let Some(m) = target {
@@ -425,6 +433,19 @@ impl ThreadGroup {
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).push((id, w));
         id
+    }
+
+    /// Register a waker for process-directed signals being queued.
+    pub(crate) fn add_signal_waiter(&self, w: Arc<dyn kernel_fs::pipe::Waker>) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        self.signal_waiters.lock().unwrap_or_else(|e| e.into_inner()).push((id, w));
+        id
+    }
+
+    /// Remove a waker registered by [`ThreadGroup::add_signal_waiter`].
+    pub(crate) fn remove_signal_waiter(&self, id: u64) {
+        self.signal_waiters.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
     }
 
     /// Remove a waker registered by [`ThreadGroup::add_exit_waiter`].
