@@ -517,6 +517,8 @@ pub mod ioctl {
     pub const TCGETS: u64 = 0x5401;
     pub const TCSETS: u64 = 0x5402;
     pub const TIOCGPGRP: u64 = 0x540f;
+    pub const TIOCSPGRP: u64 = 0x5410;
+    pub const TIOCGSID: u64 = 0x5429;
     pub const TIOCGWINSZ: u64 = 0x5413;
     pub const FIONREAD: u64 = 0x541b;
     pub const FIONBIO: u64 = 0x5421;

@@ -98,6 +98,12 @@ impl FileOps for HostFdFile {
     }
 }
 
+/// Whether host descriptor `fd` is a terminal.
+pub fn is_tty(fd: RawFd) -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
 /// An eventfd the Sentry signals to interrupt a thread waiting on host descriptors.
 pub struct HostEvent(OwnedFd);
 

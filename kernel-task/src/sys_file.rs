@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use kernel_abi::flags::at::*;
 use kernel_abi::flags::fcntl::*;
-use kernel_abi::flags::ioctl::{FIOCLEX, FIONBIO, FIONCLEX};
+use kernel_abi::flags::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, TIOCGPGRP, TIOCGSID, TIOCSPGRP};
 use kernel_abi::flags::mman::PROT_WRITE;
 use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
@@ -728,7 +728,37 @@ pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             f.set_status_flags(if on != 0 { fl | O_NONBLOCK } else { fl & !O_NONBLOCK });
             Ok(0)
         }
+        cmd @ (TIOCGPGRP | TIOCSPGRP | TIOCGSID) if f.host_fd().is_some_and(kernel_fs::hostfd::is_tty) => {
+            job_control_ioctl(t, cmd, a[2])
+        }
         cmd => f.ioctl(cmd, a[2], &t.mm),
+    }
+}
+
+/// The terminal's job-control ioctls. The sandbox's terminal is the host's, passed
+/// through; its session and foreground group are the sandbox's own: the terminal
+/// belongs to the first process's session (1), whose groups may take the foreground.
+fn job_control_ioctl(t: &mut Task, cmd: u64, arg: u64) -> KResult<u64> {
+    const TTY_SESSION: i32 = 1;
+    if t.kernel.sid_of(t.tgid)? != TTY_SESSION {
+        // Not this process's controlling terminal.
+        return_errno!(ENOTTY);
+    }
+    match cmd {
+        TIOCGPGRP => t.mm.write_val(arg, &t.kernel.tty_foreground()).map(|_| 0),
+        TIOCGSID => t.mm.write_val(arg, &TTY_SESSION).map(|_| 0),
+        _ => {
+            let pgrp: i32 = t.mm.read_val(arg)?;
+            if pgrp < 0 {
+                return_errno!(EINVAL);
+            }
+            let in_session = t.kernel.group_members(pgrp).iter().any(|&p| t.kernel.sid_of(p).ok() == Some(TTY_SESSION));
+            if !in_session {
+                return_errno!(EPERM);
+            }
+            t.kernel.set_tty_foreground(pgrp);
+            Ok(0)
+        }
     }
 }
 

@@ -65,6 +65,8 @@ pub struct Kernel {
     memfd_dir: std::sync::OnceLock<Arc<Dentry>>,
     /// When the kernel started (process start times count from here).
     started: std::time::Instant,
+    /// The foreground process group of the sandbox's terminal.
+    tty_fg: std::sync::atomic::AtomicI32,
 }
 
 impl Kernel {
@@ -81,7 +83,18 @@ impl Kernel {
             futexes: Mutex::new(Default::default()),
             memfd_dir: std::sync::OnceLock::new(),
             started: std::time::Instant::now(),
+            tty_fg: std::sync::atomic::AtomicI32::new(1),
         })
+    }
+
+    /// The terminal's foreground process group (tcgetpgrp).
+    pub(crate) fn tty_foreground(&self) -> i32 {
+        self.tty_fg.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// tcsetpgrp.
+    pub(crate) fn set_tty_foreground(&self, pgrp: i32) {
+        self.tty_fg.store(pgrp, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Clock ticks (1/100 s) since the kernel started.
