@@ -57,6 +57,17 @@ fn node_runs_its_event_loop() {
     let o = sandboxed(&[node, "-e", script]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "micro\ntimer\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(0));
+    // A worker thread (a second V8 isolate on its own thread) posts a message back.
+    let worker = "const { Worker } = require('worker_threads'); \
+                  new Worker('require(\"worker_threads\").parentPort.postMessage(6 * 7)', { eval: true }) \
+                  .on('message', m => console.log('worker says ' + m))";
+    let o = sandboxed(&[node, "-e", worker]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "worker says 42\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // Reading a passed-through stdin pipe: the host descriptor sits in node's epoll set.
     use std::io::Write as _;
     let mut child = runsc()
