@@ -107,9 +107,6 @@ pub(crate) fn sys_pidfd_send_signal(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     } else {
         kernel_signal::Siginfo::from_process(sig as u32, kernel_signal::info::SI_USER, t.tgid, t.creds.uid)
     };
-    let group = t.kernel.group_of_thread(pid).filter(|g| g.tgid == pid).ok_or(errno!(ESRCH))?;
-    if sig != 0 {
-        group.post(info)?;
-    }
+    t.kernel.send_to_process(t, pid, if sig == 0 { kernel_signal::Siginfo { signo: 0, ..info } } else { info })?;
     Ok(0)
 }

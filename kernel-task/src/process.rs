@@ -324,6 +324,33 @@ impl Kernel {
         group.post(info)
     }
 
+    /// kill(2) of process `pid` by `t`: ESRCH if there is none (a zombie still counts, and
+    /// takes nothing), EPERM if `t` may not signal it; signal 0 only checks.
+    pub(crate) fn send_to_process(&self, t: &Task, pid: i32, info: Siginfo) -> KResult<()> {
+        let group = {
+            let procs = self.procs();
+            match procs.procs.get(&pid) {
+                Some(Proc { inbox: Some(g), .. }) => g.clone(),
+                _ => return_errno!(ESRCH),
+            }
+        };
+        crate::thread::may_signal(t, &group, info.signo as u32)?;
+        if info.signo == 0 || group.has_ended() {
+            return Ok(());
+        }
+        group.post(info)
+    }
+
+    /// Whether `t` may signal process `pid` (rt_sigqueueinfo with signal 0).
+    pub(crate) fn check_signal(&self, t: &Task, pid: i32) -> KResult<()> {
+        self.send_to_process(t, pid, Siginfo { signo: 0, ..kernel_abi::Zeroable::zeroed() })
+    }
+
+    /// Processes of group `pgid`, zombies included (they exist for kill).
+    pub(crate) fn group_members_all(&self, pgid: i32) -> Vec<i32> {
+        self.procs().procs.iter().filter(|(_, p)| p.pgid == pgid && p.inbox.is_some()).map(|(&pid, _)| pid).collect()
+    }
+
     /// A signal from the host (runsc forwarding SIGINT, SIGTERM...) to process `pid`.
     pub fn host_signal(&self, pid: i32, sig: u32) {
         let _ = self.signal_process(pid, Siginfo::from_process(sig, 0, 0, 0));
@@ -598,7 +625,7 @@ impl Task {
             name: self.name,
             no_new_privs: self.no_new_privs,
             timer_slack: self.timer_slack,
-            sched: self.sched,
+            sched: crate::sys_proc::sched_after_fork(self.sched),
         };
         let spawned = std::thread::Builder::new().name(format!("task-{pid}")).spawn(move || run_child(seed));
         if let Err(e) = spawned {

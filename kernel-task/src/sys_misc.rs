@@ -255,6 +255,42 @@ fn process_cpu(t: &Task) -> KResult<Timespec> {
     t.mm.address_space().cpu_time().map(timespec_of).map_err(|_| errno!(EINVAL))
 }
 
+/// Whether a CPU-time clock id names a task that exists: threads of the caller's
+/// process, or any process (EINVAL otherwise, as Linux).
+fn cpu_clock_valid(t: &Task, id: i32) -> KResult<()> {
+    if id & 3 >= 3 {
+        return_errno!(EINVAL);
+    }
+    let pid = !(id >> 3);
+    let ok = if id & 4 != 0 {
+        pid == 0 || pid == t.tid || t.tg.member_shared(pid).is_some()
+    } else {
+        pid == 0 || t.kernel.group_of_thread(pid).is_some_and(|g| g.tgid == pid)
+    };
+    if !ok {
+        return_errno!(EINVAL);
+    }
+    Ok(())
+}
+
+/// clock_settime(2): the sandbox does not set the host's clocks.
+pub(crate) fn sys_clock_settime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let id = a[0] as i32;
+    match id {
+        CLOCK_REALTIME | CLOCK_TAI => {}
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => return_errno!(EPERM),
+        id if id < 0 => {
+            cpu_clock_valid(t, id)?;
+            return_errno!(EPERM);
+        }
+        _ => return_errno!(EINVAL),
+    }
+    let ts: Timespec = t.mm.read_val(a[1])?;
+    valid_ts(&ts)?;
+    t.kernel.log_once(Some(kernel_abi::nr::CLOCK_SETTIME), "setting the clock is not allowed in the sandbox: EPERM");
+    return_errno!(EPERM)
+}
+
 /// A CPU-time clock id naming a task (clock_getcpuclockid, pthread_getcpuclockid):
 /// `~pid << 3`, bit 2 for a thread, low bits the kind (CPUCLOCK_SCHED is 2).
 fn cpu_clock_of(t: &Task, id: i32) -> KResult<Timespec> {
@@ -295,6 +331,10 @@ pub(crate) fn sys_clock_getres(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let res = match id {
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Timespec { tv_sec: 0, tv_nsec: 1 },
         0..=11 if id != 10 => host_clock_res(id)?,
+        id if id < 0 => {
+            cpu_clock_valid(t, id)?;
+            Timespec { tv_sec: 0, tv_nsec: 1 }
+        }
         _ => return_errno!(EINVAL),
     };
     if a[1] != 0 {
@@ -389,10 +429,12 @@ pub(crate) fn sys_clock_nanosleep(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     const TIMER_ABSTIME: u64 = 1;
     let id = a[0] as i32;
     if !matches!(id, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI | CLOCK_PROCESS_CPUTIME_ID) {
-        if id == CLOCK_THREAD_CPUTIME_ID {
-            return_errno!(EINVAL);
+        // Clocks Linux knows but cannot sleep on are EOPNOTSUPP; others EINVAL.
+        let known = (0..=11).contains(&id) && id != 10;
+        if known {
+            return_errno!(EOPNOTSUPP);
         }
-        return_errno!(EOPNOTSUPP);
+        return_errno!(EINVAL);
     }
     let req: Timespec = t.mm.read_val(a[2])?;
     let mut d = valid_ts(&req)?;
@@ -672,6 +714,7 @@ fn signal_thread(t: &mut Task, tgid: Option<i32>, tid: i32, sig: u64) -> KResult
         return_errno!(ESRCH);
     }
     let inbox = group.member_inbox(tid).ok_or(errno!(ESRCH))?;
+    crate::thread::may_signal(t, &group, sig as u32)?;
     if sig != 0 {
         inbox.post(info);
     }
@@ -690,29 +733,26 @@ pub(crate) fn sys_kill(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let info = kernel_signal::Siginfo::from_process(sig as u32, kernel_signal::info::SI_USER, t.tgid, t.creds.uid);
     if pid > 0 {
-        if sig != 0 {
-            t.kernel.signal_process(pid, info)?;
-        } else if pid != t.tgid && !t.kernel.live_pids(t.tgid).contains(&pid) {
-            return_errno!(ESRCH);
-        }
-        return Ok(0);
+        return t.kernel.send_to_process(t, pid, info).map(|_| 0);
     }
-    // -1: every process but the caller; 0: the caller's group; -pgid: that group.
+    // -1: every process but init and the caller; 0: the caller's group; -pgid: that group.
     let targets = match pid {
-        -1 => t.kernel.live_pids(t.tgid),
-        0 => t.kernel.group_members(t.kernel.pgid_of(t.tgid)?),
+        -1 => t.kernel.live_pids(t.tgid).into_iter().filter(|&p| p != 1).collect(),
+        0 => t.kernel.group_members_all(t.kernel.pgid_of(t.tgid)?),
         i32::MIN => return_errno!(ESRCH),
-        _ => t.kernel.group_members(-pid),
+        _ => t.kernel.group_members_all(-pid),
     };
     if targets.is_empty() {
         return_errno!(ESRCH);
     }
-    if sig != 0 {
-        for p in targets {
-            let _ = t.kernel.signal_process(p, info);
+    // Success if any process could be signalled; EPERM if none.
+    let mut result = Err(errno!(EPERM));
+    for p in targets {
+        if t.kernel.send_to_process(t, p, info).is_ok() {
+            result = Ok(0);
         }
     }
-    Ok(0)
+    result
 }
 
 pub(crate) fn sys_setpgid(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

@@ -107,22 +107,21 @@ pub(crate) fn sys_capget(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if pid < 0 {
         return_errno!(EINVAL);
     }
-    if pid != 0 && pid != t.tid {
-        if t.kernel.group_of_thread(pid).is_none() {
-            return_errno!(ESRCH);
-        }
-        t.kernel.log_once(Some(kernel_abi::nr::CAPGET), "capabilities of other tasks are not visible: EPERM");
-        return_errno!(EPERM);
-    }
+    let (eff, prm, inh) = if pid != 0 && pid != t.tid {
+        let shared = crate::sys_misc::sched_target(t, pid)?;
+        let ids = *shared.ids.lock().unwrap_or_else(|e| e.into_inner());
+        (ids.cap_effective, ids.cap_permitted, ids.cap_inheritable)
+    } else {
+        (t.creds.cap_effective, t.creds.cap_permitted, t.creds.cap_inheritable)
+    };
     if a[1] == 0 {
         return Ok(0);
     }
-    let c = &t.creds;
     let mut data = [0u32; 6];
     for w in 0..words {
-        data[w * 3] = (c.cap_effective >> (32 * w)) as u32;
-        data[w * 3 + 1] = (c.cap_permitted >> (32 * w)) as u32;
-        data[w * 3 + 2] = (c.cap_inheritable >> (32 * w)) as u32;
+        data[w * 3] = (eff >> (32 * w)) as u32;
+        data[w * 3 + 1] = (prm >> (32 * w)) as u32;
+        data[w * 3 + 2] = (inh >> (32 * w)) as u32;
     }
     t.mm.copy_out(a[1], bytemuck::cast_slice(&data[..words * 3]))?;
     Ok(0)
@@ -333,6 +332,18 @@ const SCHED_BATCH: u32 = 3;
 const SCHED_IDLE: u32 = 5;
 const SCHED_RESET_ON_FORK: u32 = 0x4000_0000;
 
+/// A new task's policy: its creator's, unless SCHED_RESET_ON_FORK asks for the default
+/// (real-time policies become SCHED_OTHER; the flag itself is not inherited).
+pub(crate) fn sched_after_fork(s: (u32, i32)) -> (u32, i32) {
+    if s.0 & SCHED_RESET_ON_FORK == 0 {
+        return s;
+    }
+    match s.0 & !SCHED_RESET_ON_FORK {
+        SCHED_FIFO | SCHED_RR => (SCHED_OTHER, 0),
+        p => (p, 0),
+    }
+}
+
 /// The priority range of a policy.
 fn priority_range(policy: u32) -> KResult<(i32, i32)> {
     match policy {
@@ -363,6 +374,9 @@ pub(crate) fn sys_sched_getscheduler(t: &mut Task, a: [u64; 6]) -> KResult<u64> 
 }
 
 pub(crate) fn sys_sched_getparam(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    if a[1] == 0 || (a[0] as i32) < 0 {
+        return_errno!(EINVAL);
+    }
     let prio = if is_self(t, a[0])? { t.sched.1 } else { 0 };
     t.mm.write_val(a[1], &prio).map(|_| 0)
 }
@@ -385,8 +399,8 @@ fn set_sched(t: &mut Task, pid: u64, policy: Option<u32>, param: u64) -> KResult
     if hi > 0 && u64::from(prio as u32) > rtprio && !t.creds.capable(CAP_SYS_NICE) {
         return_errno!(EPERM);
     }
-    // Recorded and reported: host scheduling is the platform's.
-    t.sched = (policy & !SCHED_RESET_ON_FORK, prio);
+    // Recorded and reported (with SCHED_RESET_ON_FORK): host scheduling is the platform's.
+    t.sched = (policy, prio);
     Ok(0)
 }
 
@@ -469,7 +483,12 @@ pub(crate) fn sys_setpriority(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let targets = prio_targets(t, a[0], a[1])?;
     let floor = 20 - t.rlimit(kernel_abi::flags::rlimit::RLIMIT_NICE).min(40) as i32;
     for s in targets {
-        if nice < s.nice.load(Ordering::Relaxed) && nice < floor && !t.creds.capable(CAP_SYS_NICE) {
+        let ids = *s.ids.lock().unwrap_or_else(|e| e.into_inner());
+        let privileged = t.creds.capable(CAP_SYS_NICE);
+        if ids.uid != t.creds.euid && ids.euid != t.creds.euid && !privileged {
+            return_errno!(EPERM);
+        }
+        if nice < s.nice.load(Ordering::Relaxed) && nice < floor && !privileged {
             return_errno!(EACCES);
         }
         s.nice.store(nice, Ordering::Relaxed);
@@ -497,7 +516,7 @@ pub(crate) fn sys_membarrier(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 /// A siginfo an application supplies: it may not pose as the kernel or as kill(2) to
 /// another process.
 fn user_siginfo(t: &Task, sig: u64, uinfo: u64, to_self: bool) -> KResult<Siginfo> {
-    if sig == 0 || sig > u64::from(NSIG) {
+    if sig > u64::from(NSIG) {
         return_errno!(EINVAL);
     }
     let mut info: Siginfo = t.mm.read_val(uinfo)?;
@@ -511,7 +530,11 @@ fn user_siginfo(t: &Task, sig: u64, uinfo: u64, to_self: bool) -> KResult<Siginf
 pub(crate) fn sys_rt_sigqueueinfo(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let pid = a[0] as i32;
     let info = user_siginfo(t, a[1], a[2], pid == t.tgid)?;
-    t.kernel.signal_process(pid, info).map(|_| 0)
+    if a[1] == 0 {
+        // Signal 0 checks that the process exists (and may be signalled).
+        return t.kernel.check_signal(t, pid).map(|_| 0);
+    }
+    t.kernel.send_to_process(t, pid, info).map(|_| 0)
 }
 
 pub(crate) fn sys_rt_tgsigqueueinfo(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -521,11 +544,17 @@ pub(crate) fn sys_rt_tgsigqueueinfo(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let info = user_siginfo(t, a[2], a[3], tgid == t.tgid)?;
     if tid == t.tid && tgid == t.tgid {
-        t.send_signal(info);
+        if a[2] != 0 {
+            t.send_signal(info);
+        }
         return Ok(0);
     }
     let group = t.kernel.group_of_thread(tid).filter(|g| g.tgid == tgid).ok_or(errno!(ESRCH))?;
-    group.member_inbox(tid).ok_or(errno!(ESRCH))?.post(info);
+    let inbox = group.member_inbox(tid).ok_or(errno!(ESRCH))?;
+    crate::thread::may_signal(t, &group, a[2] as u32)?;
+    if a[2] != 0 {
+        inbox.post(info);
+    }
     Ok(0)
 }
 

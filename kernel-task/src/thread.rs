@@ -51,6 +51,7 @@ pub(crate) struct IdView {
     pub fsgid: u32,
     pub cap_permitted: u64,
     pub cap_effective: u64,
+    pub cap_inheritable: u64,
     pub cap_bounding: u64,
 }
 
@@ -67,6 +68,7 @@ impl IdView {
             fsgid: c.fsgid,
             cap_permitted: c.cap_permitted,
             cap_effective: c.cap_effective,
+            cap_inheritable: c.cap_inheritable,
             cap_bounding: c.cap_bounding,
         }
     }
@@ -470,6 +472,26 @@ impl ThreadGroup {
     }
 }
 
+/// Whether the caller may send `sig` to process `group` (kill(2)'s permission rule): its
+/// real or effective uid is the target's real or saved uid, or it has CAP_KILL;
+/// SIGCONT within the session is always allowed.
+pub(crate) fn may_signal(t: &Task, group: &ThreadGroup, sig: u32) -> KResult<()> {
+    const CAP_KILL: u32 = 5;
+    if t.creds.capable(CAP_KILL) || t.tgid == group.tgid {
+        return Ok(());
+    }
+    let Some(shared) = group.all_shared().into_iter().next() else { return Ok(()) };
+    let ids = *shared.ids.lock().unwrap_or_else(|e| e.into_inner());
+    let c = &t.creds;
+    if c.euid == ids.suid || c.euid == ids.uid || c.uid == ids.suid || c.uid == ids.uid {
+        return Ok(());
+    }
+    if sig == SIGCONT && t.kernel.sid_of(t.tgid).ok() == t.kernel.sid_of(group.tgid).ok() {
+        return Ok(());
+    }
+    return_errno!(EPERM)
+}
+
 /// The signals whose default action stops the process.
 pub(crate) const STOP_SIGNALS: u64 = bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU);
 
@@ -586,7 +608,7 @@ impl Task {
             name: self.name,
             no_new_privs: self.no_new_privs,
             timer_slack: self.timer_slack,
-            sched: self.sched,
+            sched: crate::sys_proc::sched_after_fork(self.sched),
             last_fault: None,
         };
         for (set, addr) in [(CLONE_CHILD_SETTID, ctid), (CLONE_PARENT_SETTID, ptid)] {
