@@ -62,6 +62,19 @@ impl SigQueue {
         Enqueued::Queued
     }
 
+    /// A signal that found the queue full but may not be refused (kill's): Linux marks it
+    /// pending without its information, so it is delivered once, as from SI_USER with no
+    /// sender, however often it is sent meanwhile.
+    pub fn enqueue_overflow(&mut self, signo: u32) {
+        if self.bits & bit(signo) != 0 {
+            return;
+        }
+        self.bits |= bit(signo);
+        let mut info = Siginfo::from_process(signo, 0, 0, 0);
+        info.signo = signo as i32;
+        self.queue.push_back(info);
+    }
+
     /// Take the oldest instance of the lowest-numbered pending signal in `set`.
     pub fn dequeue(&mut self, set: u64) -> Option<Siginfo> {
         let ready = self.bits & set;
@@ -126,6 +139,12 @@ mod tests {
         q.discard(bit(33));
         assert_eq!(q.bits(), bit(2));
         assert_eq!(q.len(), 1);
+        // An overflowing kill is pending once, without its information.
+        q.enqueue_overflow(40);
+        q.enqueue_overflow(40);
+        assert_eq!(q.len(), 2);
+        let i = q.dequeue(bit(40)).unwrap();
+        assert_eq!((i.signo, i.code, i.pid()), (40, 0, 0));
     }
 
     proptest! {

@@ -44,6 +44,13 @@ struct Proc {
     stop_report: Option<i32>,
     /// A continue not yet reported to a WCONTINUED wait.
     cont_report: bool,
+    /// The signal the parent gets when this process ends (clone's CSIGNAL; 0: none). A
+    /// child whose exit signal is not SIGCHLD is a "clone" child for wait's __WCLONE.
+    exit_signal: u32,
+    /// CPU time the process used (recorded when it ends).
+    cpu: std::time::Duration,
+    /// CPU time of its reaped children (RUSAGE_CHILDREN).
+    children_cpu: std::time::Duration,
 }
 
 impl Proc {
@@ -60,6 +67,9 @@ impl Proc {
             subreaper: false,
             stop_report: None,
             cont_report: false,
+            exit_signal: SIGCHLD,
+            cpu: std::time::Duration::ZERO,
+            children_cpu: std::time::Duration::ZERO,
         }
     }
 }
@@ -288,31 +298,44 @@ impl Kernel {
         }
     }
 
-    pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus) {
-        let parent_inbox = {
-            let mut t = self.procs();
-            let heir = Self::new_parent(&t, pid);
-            for p in t.procs.values_mut() {
-                if p.ppid == pid {
-                    p.ppid = heir;
-                    // The new parent's main thread (a subreaper's, or init's).
-                    p.parent_thread = heir;
-                }
+    pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus, cpu: std::time::Duration, uid: u32) {
+        let mut t = self.procs();
+        let heir = Self::new_parent(&t, pid);
+        for p in t.procs.values_mut() {
+            if p.ppid == pid {
+                p.ppid = heir;
+                // The new parent's main thread (a subreaper's, or init's).
+                p.parent_thread = heir;
             }
-            let ppid = match t.procs.get_mut(&pid) {
-                Some(p) => {
-                    p.zombie = Some(status);
-                    p.ppid
-                }
-                None => return,
-            };
-            t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
-        };
-        if let Some(group) = parent_inbox {
-            let _ = group.post(chld_info(pid, ChildEvent::Exited(status)));
-            // Every thread of the parent may be waiting for children.
-            group.wake_all();
         }
+        let (ppid, exit_signal) = match t.procs.get_mut(&pid) {
+            Some(p) => {
+                p.zombie = Some(status);
+                p.cpu = cpu;
+                (p.ppid, p.exit_signal)
+            }
+            None => return,
+        };
+        let Some(group) = t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone()) else {
+            return;
+        };
+        // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombie to reap.
+        let act = group.actions()[(SIGCHLD - 1) as usize];
+        let autoreap = exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
+        if autoreap {
+            t.procs.remove(&pid);
+        }
+        // The signal is queued before the lock goes, so a wait that sees the zombie also
+        // finds the signal pending. A parent ignoring SIGCHLD gets none.
+        if exit_signal != 0 && !(exit_signal == SIGCHLD && act.handler == SIG_IGN) {
+            let mut info = chld_info(pid, ChildEvent::Exited(status));
+            info.signo = exit_signal as i32;
+            info.fields[4..8].copy_from_slice(&uid.to_le_bytes());
+            let _ = group.post(info);
+        }
+        drop(t);
+        // Every thread of the parent may be waiting for children.
+        group.wake_all();
     }
 
     /// Post a signal to process `pid` (ESRCH if there is none alive).
@@ -385,7 +408,13 @@ impl Kernel {
                 w if w > 0 => pid == w,
                 _ => Some(p.pgid) == group,
             };
-            if p.ppid != parent || !matches || p.inbox.is_none() {
+            let clone_child = p.exit_signal != SIGCHLD;
+            let kind_ok = match want.kind {
+                ChildKind::All => true,
+                ChildKind::Clone => clone_child,
+                ChildKind::Normal => !clone_child,
+            };
+            if p.ppid != parent || !matches || p.inbox.is_none() || !kind_ok {
                 continue;
             }
             any = true;
@@ -415,7 +444,12 @@ impl Kernel {
         }
         if let Some((pid, ChildEvent::Exited(s))) = found {
             if !want.keep {
-                t.procs.remove(&pid);
+                if let Some(child) = t.procs.remove(&pid) {
+                    let add = child.cpu + child.children_cpu;
+                    if let Some(me) = t.procs.get_mut(&parent) {
+                        me.children_cpu += add;
+                    }
+                }
             }
             return Ok(Some((pid, ChildEvent::Exited(s))));
         }
@@ -431,24 +465,43 @@ impl Kernel {
     /// Process `pid` stopped (`Some(sig)`) or continued (`None`): record it for the
     /// parent's wait and send the parent SIGCHLD unless its handler says SA_NOCLDSTOP.
     pub(crate) fn report_job_control(&self, pid: i32, stopped: Option<i32>) {
-        let parent = {
-            let mut t = self.procs();
-            let Some(p) = t.procs.get_mut(&pid) else { return };
-            p.stop_report = stopped;
-            p.cont_report = stopped.is_none();
-            let ppid = p.ppid;
-            t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone())
+        let mut t = self.procs();
+        let Some(p) = t.procs.get_mut(&pid) else { return };
+        p.stop_report = stopped;
+        p.cont_report = stopped.is_none();
+        let ppid = p.ppid;
+        let p_uid = p
+            .inbox
+            .as_ref()
+            .and_then(|g| g.all_shared().first().map(|s| s.ids.lock().unwrap_or_else(|e| e.into_inner()).uid));
+        let Some(group) = t.procs.get(&ppid).filter(|p| p.zombie.is_none()).and_then(|p| p.inbox.clone()) else {
+            return;
         };
-        let Some(group) = parent else { return };
         let nocldstop = group.actions()[(SIGCHLD - 1) as usize].flags & SA_NOCLDSTOP != 0;
         if !nocldstop {
             let event = match stopped {
                 Some(sig) => ChildEvent::Stopped(sig),
                 None => ChildEvent::Continued,
             };
-            let _ = group.post(chld_info(pid, event));
+            let mut info = chld_info(pid, event);
+            let uid = p_uid.unwrap_or(0);
+            info.fields[4..8].copy_from_slice(&uid.to_le_bytes());
+            let _ = group.post(info);
         }
+        drop(t);
         group.wake_all();
+    }
+
+    /// Set the exit signal of child process `pid` (clone's CSIGNAL).
+    pub(crate) fn set_exit_signal(&self, pid: i32, sig: u32) {
+        if let Some(p) = self.procs().procs.get_mut(&pid) {
+            p.exit_signal = sig;
+        }
+    }
+
+    /// CPU time of `pid`'s reaped children.
+    pub(crate) fn children_cpu(&self, pid: i32) -> std::time::Duration {
+        self.procs().procs.get(&pid).map_or(std::time::Duration::ZERO, |p| p.children_cpu)
     }
 }
 
@@ -460,6 +513,30 @@ struct WaitFor {
     continued: bool,
     /// WNOWAIT: leave the event to be reported again.
     keep: bool,
+    /// Which children: __WALL, __WCLONE, or those that signal SIGCHLD.
+    kind: ChildKind,
+}
+
+/// wait's choice of children by exit signal.
+#[derive(Clone, Copy, Debug)]
+enum ChildKind {
+    Normal,
+    Clone,
+    All,
+}
+
+impl ChildKind {
+    fn of(options: u64) -> ChildKind {
+        const WALL: u64 = 0x4000_0000;
+        const WCLONE: u64 = 0x8000_0000;
+        if options & WALL != 0 {
+            ChildKind::All
+        } else if options & WCLONE != 0 {
+            ChildKind::Clone
+        } else {
+            ChildKind::Normal
+        }
+    }
 }
 
 /// What a wait reports about a child.
@@ -569,9 +646,6 @@ impl Task {
             );
             return_errno!(ENOSYS);
         }
-        if flags & CSIGNAL != u64::from(SIGCHLD) && flags & CSIGNAL != 0 {
-            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "exit signals other than SIGCHLD are sent as SIGCHLD");
-        }
         let pid = self.kernel.alloc_pid(self.task_limit())?;
         let prepared = (|| -> KResult<(ForkSnapshot, Vec<u8>)> {
             let space = self.mm.address_space().clone();
@@ -599,6 +673,7 @@ impl Task {
         let shared = crate::thread::ThreadShared::inherit(self.sigmask, Some(&self.shared));
         group.add_member(Member { tid: pid, inbox: inbox.clone(), shared: shared.clone() });
         self.kernel.register(pid, self.tgid, self.tid, group.clone());
+        self.kernel.set_exit_signal(pid, (flags & CSIGNAL) as u32);
         {
             let mut view = self.tg.view();
             view.start_ticks = self.kernel.ticks();
@@ -655,14 +730,21 @@ impl Task {
             stopped: options & WUNTRACED != 0,
             continued: options & WCONTINUED != 0,
             keep: false,
+            kind: ChildKind::of(options),
         };
+        let before = self.kernel.children_cpu(self.tgid);
         let found = self.wait_child(which, options & WNOHANG != 0, want)?;
         if let Some((pid, event)) = found {
             if status != 0 {
                 self.mm.write_val(status, &wait_status(event))?;
             }
             if rusage != 0 {
-                self.mm.write_val(rusage, &kernel_abi::Rusage::default())?;
+                // The reaped child's CPU time (with its own reaped children's).
+                let cpu = self.kernel.children_cpu(self.tgid).saturating_sub(before);
+                let mut r = kernel_abi::Rusage::default();
+                r.ru_utime =
+                    kernel_abi::Timeval { tv_sec: cpu.as_secs() as i64, tv_usec: i64::from(cpu.subsec_micros()) };
+                self.mm.write_val(rusage, &r)?;
             }
             return Ok(pid as u64);
         }
@@ -675,6 +757,10 @@ impl Task {
             || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
         {
             return_errno!(EINVAL);
+        }
+        // Linux checks the result buffer before anything else.
+        if infop != 0 && !self.mm.check_access(infop, 128, kernel_abi::flags::mman::PROT_WRITE) {
+            return_errno!(EFAULT);
         }
         let which = match idtype {
             0 => -1,
@@ -691,8 +777,16 @@ impl Task {
             stopped: options & WSTOPPED != 0,
             continued: options & WCONTINUED != 0,
             keep: options & WNOWAIT != 0,
+            kind: ChildKind::of(options),
         };
-        let found = self.wait_child(which, options & WNOHANG != 0, want)?;
+        // A non-blocking pidfd makes the wait non-blocking: EAGAIN instead of sleeping.
+        let nonblocking_pidfd = idtype == 3
+            && self.file(id).is_ok_and(|f| f.flags() & kernel_abi::flags::open::O_NONBLOCK != 0)
+            && options & WNOHANG == 0;
+        let found = self.wait_child(which, options & WNOHANG != 0 || nonblocking_pidfd, want)?;
+        if found.is_none() && nonblocking_pidfd {
+            return_errno!(EAGAIN);
+        }
         if infop != 0 {
             let info = match found {
                 Some((pid, st)) => chld_info(pid, st),
@@ -735,7 +829,7 @@ fn run_child(seed: Seed) {
             if let Some(v) = &vfork {
                 v.release();
             }
-            kernel.exit_process(pid, ExitStatus::Signal(SIGKILL as i32));
+            kernel.exit_process(pid, ExitStatus::Signal(SIGKILL as i32), std::time::Duration::ZERO, 0);
         }
     }
 }

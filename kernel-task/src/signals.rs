@@ -52,7 +52,9 @@ impl Task {
             return;
         }
         let limit = self.rlimit(kernel_abi::flags::rlimit::RLIMIT_SIGPENDING).min(1 << 16) as usize;
-        self.pending.enqueue(info, limit);
+        if self.pending.enqueue(info, limit) == kernel_signal::Enqueued::Full && info.code >= 0 {
+            self.pending.enqueue_overflow(sig);
+        }
     }
 
     /// A synchronous signal caused by the task's own instruction (a fault, a trap). If it
@@ -219,6 +221,16 @@ impl Task {
     /// Wait for a signal in `set` (sigtimedwait): `Ok(Some(info))` when one is pending or
     /// arrives, `Ok(None)` at the deadline, EINTR when another signal is to be delivered.
     pub(crate) fn wait_for(&mut self, set: u64, deadline: Option<std::time::Instant>) -> KResult<Option<Siginfo>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        // While the wait routes the set here, the signals stay blocked for the decision
+        // to discard ignored ones (Linux's real_blocked).
+        self.shared.real_blocked.store(self.sigmask, Relaxed);
+        let r = self.wait_for_inner(set, deadline);
+        self.shared.real_blocked.store(0, Relaxed);
+        r
+    }
+
+    fn wait_for_inner(&mut self, set: u64, deadline: Option<std::time::Instant>) -> KResult<Option<Siginfo>> {
         loop {
             if let Some(info) = self.dequeue(set) {
                 return Ok(Some(info));

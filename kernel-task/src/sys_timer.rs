@@ -127,6 +127,8 @@ pub(crate) fn sys_timer_create(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             return_errno!(EINVAL);
         }
         CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => return_errno!(EPERM),
+        // Clocks Linux knows but cannot arm timers on.
+        CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => return_errno!(EOPNOTSUPP),
         _ => return_errno!(EINVAL),
     }
     let (signo, value, target) = if a[1] == 0 {
@@ -210,8 +212,9 @@ fn current(f: &mut Fire) -> [Timespec; 2] {
 
 pub(crate) fn sys_timer_settime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let id = a[0] as i32;
+    // Unknown flag bits are ignored, as Linux does.
     let flags = a[1];
-    if flags & !TIMER_ABSTIME != 0 {
+    if a[2] == 0 {
         return_errno!(EINVAL);
     }
     let new: [Timespec; 2] = t.mm.read_val(a[2])?;

@@ -80,6 +80,9 @@ pub(crate) struct ThreadShared {
     /// The thread's signal mask as of its last trip through the Sentry: where a
     /// process-directed signal is routed.
     pub mask: AtomicU64,
+    /// The mask a signal wait (sigtimedwait) lifted for routing: still blocked for the
+    /// decision to discard an ignored signal.
+    pub real_blocked: AtomicU64,
     /// The thread's nice value (setpriority).
     pub nice: std::sync::atomic::AtomicI32,
     /// sched_setaffinity's mask (advisory: the platform decides host placement).
@@ -289,16 +292,23 @@ impl ThreadGroup {
         let members = self.members();
         // A signal blocked everywhere waits even when ignored: the disposition may change
         // before it is unblocked.
-        let blocked_by_all =
-            !members.is_empty() && members.iter().all(|m| m.shared.mask.load(Ordering::Relaxed) & bit(sig) != 0);
+        let blocked_by_all = !members.is_empty()
+            && members.iter().all(|m| {
+                (m.shared.mask.load(Ordering::Relaxed) | m.shared.real_blocked.load(Ordering::Relaxed)) & bit(sig) != 0
+            });
         if self.ignores(sig) && !blocked_by_all {
             return Ok(());
         }
+        // RLIMIT_SIGPENDING bounds queued real-time signals: sigqueue and timers get
+        // EAGAIN; kill's signal is still made pending, once, without its information.
         let limit = self.limits()[RLIMIT_SIGPENDING as usize].rlim_cur.min(1 << 16) as usize;
         {
             let mut q = self.shared.lock().unwrap_or_else(|e| e.into_inner());
             if q.enqueue(info, limit) == kernel_signal::Enqueued::Full {
-                return_errno!(EAGAIN);
+                if info.code < 0 {
+                    return_errno!(EAGAIN);
+                }
+                q.enqueue_overflow(sig);
             }
             self.shared_bits.store(q.bits(), Ordering::SeqCst);
         }
@@ -526,9 +536,6 @@ impl Task {
             self.kernel.log_once(Some(kernel_abi::nr::CLONE), "clone of shared memory with unsupported flags: ENOSYS");
             return_errno!(ENOSYS);
         }
-        if !thread && exit_signal != u64::from(SIGCHLD) && exit_signal != 0 {
-            self.kernel.log_once(Some(kernel_abi::nr::CLONE), "exit signals other than SIGCHLD are sent as SIGCHLD");
-        }
         if self.tg.must_exit(self.tid).is_some() {
             // Linux refuses new threads in a dying group.
             return_errno!(EAGAIN);
@@ -636,7 +643,7 @@ impl Task {
             if thread {
                 self.kernel.release_tid(tid);
             } else {
-                self.kernel.exit_process(tid, ExitStatus::Signal(SIGKILL as i32));
+                self.kernel.exit_process(tid, ExitStatus::Signal(SIGKILL as i32), std::time::Duration::ZERO, 0);
             }
             return_errno!(EAGAIN);
         }
@@ -675,7 +682,8 @@ impl Task {
             let status = self.tg.exit_status().unwrap_or(status);
             self.tg.itimer.lock().unwrap_or_else(|e| e.into_inner()).cancel();
             self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).clear();
-            self.kernel.exit_process(self.tgid, status);
+            let cpu = self.mm.address_space().cpu_time().unwrap_or_default();
+            self.kernel.exit_process(self.tgid, status, cpu, self.creds.uid);
             self.tg.set_ended(status);
         }
     }
