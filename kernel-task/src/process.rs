@@ -741,9 +741,13 @@ impl Task {
             if rusage != 0 {
                 // The reaped child's CPU time (with its own reaped children's).
                 let cpu = self.kernel.children_cpu(self.tgid).saturating_sub(before);
-                let mut r = kernel_abi::Rusage::default();
-                r.ru_utime =
-                    kernel_abi::Timeval { tv_sec: cpu.as_secs() as i64, tv_usec: i64::from(cpu.subsec_micros()) };
+                let r = kernel_abi::Rusage {
+                    ru_utime: kernel_abi::Timeval {
+                        tv_sec: cpu.as_secs() as i64,
+                        tv_usec: i64::from(cpu.subsec_micros()),
+                    },
+                    ..Default::default()
+                };
                 self.mm.write_val(rusage, &r)?;
             }
             return Ok(pid as u64);
