@@ -18,6 +18,8 @@ struct State {
     infos: Vec<Siginfo>,
     /// A file the task waits on changed.
     woken: bool,
+    /// Signals to drop from the thread's pending set (job control's cancellations).
+    discard: u64,
 }
 
 /// A task's inbox for signals sent by other threads.
@@ -104,14 +106,24 @@ impl Inbox {
         self.event.as_ref()
     }
 
-    /// Take everything posted so far.
-    pub(crate) fn take(&self) -> Vec<Siginfo> {
+    /// Take everything posted so far: the signals, and the set to drop from the pending
+    /// set first.
+    pub(crate) fn take(&self) -> (Vec<Siginfo>, u64) {
         let mut s = self.lock();
         if let Some(e) = &self.event {
             e.drain();
         }
         s.pending = 0;
-        std::mem::take(&mut s.infos)
+        (std::mem::take(&mut s.infos), std::mem::take(&mut s.discard))
+    }
+
+    /// Cancel pending instances of `set` (SIGCONT cancels stops and a stop cancels
+    /// SIGCONT, in every thread): those posted here go now, those already pending when
+    /// the thread next takes its inbox.
+    pub(crate) fn discard(&self, set: u64) {
+        let mut s = self.lock();
+        s.infos.retain(|i| bit(i.signo as u32) & set == 0);
+        s.discard |= set;
     }
 
     /// Sleep until `deadline` (`None`: forever) or until a signal outside `ignore` is
@@ -168,10 +180,10 @@ mod tests {
         });
         assert_eq!(inbox.wait(None, 0), Wake::Signalled);
         h.join().unwrap();
-        let got = inbox.take();
+        let (got, _) = inbox.take();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].signo, 2);
-        assert!(inbox.take().is_empty());
+        assert!(inbox.take().0.is_empty());
         // An ignored signal does not end the wait.
         inbox.post(Siginfo::from_process(28, 0, 0, 0));
         assert_eq!(inbox.wait(Some(Instant::now() + Duration::from_millis(10)), bit(28)), Wake::TimedOut);

@@ -364,6 +364,16 @@ impl Kernel {
         group.post(info)
     }
 
+    /// Whether process group `pgid` is orphaned: no member has a parent in another group
+    /// of the same session (terminal stop signals are then discarded).
+    pub(crate) fn pgrp_orphaned(&self, pgid: i32) -> bool {
+        let t = self.procs();
+        !t.procs
+            .values()
+            .filter(|p| p.pgid == pgid && p.zombie.is_none() && p.inbox.is_some())
+            .any(|p| t.procs.get(&p.ppid).is_some_and(|q| q.zombie.is_none() && q.pgid != pgid && q.sid == p.sid))
+    }
+
     /// Whether `t` may signal process `pid` (rt_sigqueueinfo with signal 0).
     pub(crate) fn check_signal(&self, t: &Task, pid: i32) -> KResult<()> {
         self.send_to_process(t, pid, Siginfo { signo: 0, ..kernel_abi::Zeroable::zeroed() })

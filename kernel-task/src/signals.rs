@@ -48,7 +48,16 @@ impl Task {
     /// after the current system call has its result.
     pub(crate) fn send_signal(&mut self, info: Siginfo) {
         let sig = info.signo as u32;
-        if !(1..=NSIG).contains(&sig) || self.ignored(sig) {
+        if !(1..=NSIG).contains(&sig) {
+            return;
+        }
+        self.tg.prepare_signal(sig);
+        if sig == SIGCONT {
+            self.pending.discard(crate::thread::STOP_SIGNALS);
+        } else if bit(sig) & crate::thread::STOP_SIGNALS != 0 {
+            self.pending.discard(bit(SIGCONT));
+        }
+        if self.ignored(sig) {
             return;
         }
         let limit = self.rlimit(kernel_abi::flags::rlimit::RLIMIT_SIGPENDING).min(1 << 16) as usize;
@@ -77,7 +86,9 @@ impl Task {
 
     /// Move signals posted to the inbox into the pending set.
     pub(crate) fn take_inbox(&mut self) {
-        for info in self.inbox.take() {
+        let (infos, discard) = self.inbox.take();
+        self.pending.discard(discard);
+        for info in infos {
             self.send_signal(info);
         }
     }
@@ -312,7 +323,15 @@ impl Task {
     fn default_action(&mut self, sig: u32, info: &Siginfo) {
         match default_action(sig) {
             DefaultAction::Ignore | DefaultAction::Continue => {}
-            DefaultAction::Stop => self.tg.group_stop(sig),
+            DefaultAction::Stop => {
+                // Terminal stops (all but SIGSTOP) are discarded in an orphaned process
+                // group: nobody could continue it.
+                let orphaned =
+                    sig != SIGSTOP && self.kernel.pgid_of(self.tgid).is_ok_and(|g| self.kernel.pgrp_orphaned(g));
+                if !orphaned {
+                    self.tg.group_stop(sig);
+                }
+            }
             DefaultAction::Terminate | DefaultAction::Core => {
                 if self.kernel.strace {
                     eprintln!("--- {} {{si_code={}, si_addr={:#x}}} ---", name(sig), info.code, info.addr());

@@ -716,6 +716,7 @@ fn signal_thread(t: &mut Task, tgid: Option<i32>, tid: i32, sig: u64) -> KResult
     let inbox = group.member_inbox(tid).ok_or(errno!(ESRCH))?;
     crate::thread::may_signal(t, &group, sig as u32)?;
     if sig != 0 {
+        group.prepare_signal(sig as u32);
         inbox.post(info);
     }
     Ok(0)

@@ -281,14 +281,7 @@ impl ThreadGroup {
         if !(1..=NSIG).contains(&sig) {
             return Ok(());
         }
-        // Job control acts when the signal is sent, whatever its disposition: SIGCONT
-        // continues a stopped group and cancels pending stops; a stop cancels SIGCONT.
-        if sig == SIGCONT {
-            self.discard_shared(STOP_SIGNALS);
-            self.continue_group();
-        } else if bit(sig) & STOP_SIGNALS != 0 {
-            self.discard_shared(bit(SIGCONT));
-        }
+        self.prepare_signal(sig);
         let members = self.members();
         // A signal blocked everywhere waits even when ignored: the disposition may change
         // before it is unblocked.
@@ -326,6 +319,26 @@ impl ThreadGroup {
             }
         }
         Ok(())
+    }
+
+    /// Job control acts when a signal is sent (to the process or any of its threads),
+    /// whatever its disposition: SIGCONT continues a stopped group and cancels pending
+    /// stops everywhere; a stop signal cancels pending SIGCONTs.
+    pub(crate) fn prepare_signal(&self, sig: u32) {
+        let cancel = if sig == SIGCONT {
+            STOP_SIGNALS
+        } else if bit(sig) & STOP_SIGNALS != 0 {
+            bit(SIGCONT)
+        } else {
+            return;
+        };
+        self.discard_shared(cancel);
+        for m in self.members().iter() {
+            m.inbox.discard(cancel);
+        }
+        if sig == SIGCONT {
+            self.continue_group();
+        }
     }
 
     /// Whether the group is stopped by job control.
