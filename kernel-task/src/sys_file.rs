@@ -39,6 +39,36 @@ impl Task {
         r
     }
 
+    /// RLIMIT_FSIZE for a write of `len` bytes to a regular file at `pos` (`None`: the
+    /// file's own position, or its end for O_APPEND): the bytes allowed, or SIGXFSZ and
+    /// EFBIG when none are.
+    fn fsize_allowed(&mut self, f: &File, pos: Option<u64>, len: usize) -> KResult<usize> {
+        use kernel_abi::flags::rlimit::RLIMIT_FSIZE;
+        let limit = self.rlimit(RLIMIT_FSIZE);
+        if limit == kernel_abi::flags::rlimit::RLIM_INFINITY || len == 0 {
+            return Ok(len);
+        }
+        let st = f.stat()?;
+        if st.st_mode & S_IFMT != S_IFREG {
+            return Ok(len);
+        }
+        let pos = match pos {
+            Some(p) => p,
+            None if f.flags() & O_APPEND != 0 => st.st_size.max(0) as u64,
+            None => f.seek(0, kernel_abi::flags::seek::SEEK_CUR)?,
+        };
+        if pos >= limit {
+            self.send_signal(kernel_signal::Siginfo::from_process(
+                kernel_abi::flags::signal::SIGXFSZ,
+                kernel_signal::info::SI_KERNEL,
+                0,
+                0,
+            ));
+            return_errno!(EFBIG);
+        }
+        Ok(len.min((limit - pos) as usize))
+    }
+
     /// write(2) on a file that may accept only part of the data at a time (a pipe): a
     /// blocking write goes on until everything is written, or returns what was written
     /// when interrupted or failing midway; a non-blocking one returns after one step.
@@ -175,7 +205,8 @@ pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if f.writable() {
         t.ready_for(&f, true)?;
     }
-    let r = t.write_all_blocking(&f, &buf);
+    let n = t.fsize_allowed(&f, None, buf.len())?;
+    let r = t.write_all_blocking(&f, &buf[..n]);
     t.check_pipe(r).map(|n| n as u64)
 }
 
@@ -201,7 +232,8 @@ pub(crate) fn sys_pwrite64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.file(a[0])?;
     let mut buf = vec![0u8; io_len(a[2]) as usize];
     t.mm.copy_in(a[1], &mut buf)?;
-    t.check_pipe(f.pwrite(&buf, a[3])).map(|n| n as u64)
+    let n = t.fsize_allowed(&f, Some(a[3]), buf.len())?;
+    t.check_pipe(f.pwrite(&buf[..n], a[3])).map(|n| n as u64)
 }
 
 fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> KResult<Vec<Iovec>> {
@@ -298,9 +330,10 @@ fn do_pwritev(t: &mut Task, a: [u64; 6], off: Option<u64>) -> KResult<u64> {
     let f = t.file(a[0])?;
     let iovs = read_iovecs(t, a[1], a[2])?;
     let buf = gather(t, &iovs)?;
+    let n = t.fsize_allowed(&f, off, buf.len())?;
     Ok(match off {
-        Some(o) => t.check_pipe(f.pwrite(&buf, o))?,
-        None => t.check_pipe(f.write(&buf))?,
+        Some(o) => t.check_pipe(f.pwrite(&buf[..n], o))?,
+        None => t.check_pipe(f.write(&buf[..n]))?,
     } as u64)
 }
 
@@ -335,7 +368,8 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if f.writable() {
         t.ready_for(&f, true)?;
     }
-    let r = t.write_all_blocking(&f, &buf);
+    let n = t.fsize_allowed(&f, None, buf.len())?;
+    let r = t.write_all_blocking(&f, &buf[..n]);
     t.check_pipe(r).map(|n| n as u64)
 }
 
@@ -1063,6 +1097,7 @@ pub(crate) fn sys_truncate(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         return_errno!(EINVAL);
     }
     let d = t.lookup(&p, true)?;
+    fsize_truncate(t, a[1])?;
     d.truncate(a[1], Some(&t.fs_cred()))?;
     Ok(0)
 }
@@ -1083,10 +1118,29 @@ pub(crate) fn sys_ftruncate(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let (f, d) = fd_dentry(t, a[0])?;
     match d {
-        Some(d) if f.writable() && d.mode() & S_IFMT == S_IFREG => d.truncate(a[1], None)?,
+        Some(d) if f.writable() && d.mode() & S_IFMT == S_IFREG => {
+            fsize_truncate(t, a[1])?;
+            d.truncate(a[1], None)?
+        }
         _ => return_errno!(EINVAL),
     }
     Ok(0)
+}
+
+/// RLIMIT_FSIZE for a truncate to `len`: SIGXFSZ and EFBIG beyond the limit.
+fn fsize_truncate(t: &mut Task, len: u64) -> KResult<()> {
+    use kernel_abi::flags::rlimit::{RLIMIT_FSIZE, RLIM_INFINITY};
+    let limit = t.rlimit(RLIMIT_FSIZE);
+    if limit != RLIM_INFINITY && len > limit {
+        t.send_signal(kernel_signal::Siginfo::from_process(
+            kernel_abi::flags::signal::SIGXFSZ,
+            kernel_signal::info::SI_KERNEL,
+            0,
+            0,
+        ));
+        return_errno!(EFBIG);
+    }
+    Ok(())
 }
 
 pub(crate) fn sys_fallocate(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

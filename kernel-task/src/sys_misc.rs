@@ -63,35 +63,57 @@ fn check_resource(r: u64) -> KResult<usize> {
     Ok(r as usize)
 }
 
-fn set_limit(t: &mut Task, res: usize, new: Rlimit) -> KResult<()> {
+fn set_limit(t: &mut Task, group: &crate::thread::ThreadGroup, res: usize, new: Rlimit) -> KResult<()> {
     if new.rlim_cur > new.rlim_max {
         return_errno!(EINVAL);
     }
-    let old = t.tg.limits()[res];
-    if new.rlim_max > old.rlim_max && t.creds.euid != 0 {
+    let old = group.limits()[res];
+    if new.rlim_max > old.rlim_max && !t.creds.capable(crate::creds::CAP_SYS_RESOURCE) {
         return_errno!(EPERM);
     }
     if res == RLIMIT_NOFILE as usize && new.rlim_max > 1 << 20 {
         return_errno!(EPERM);
     }
-    t.tg.limits()[res] = new;
-    t.mm.set_limits(t.mm_limits());
+    group.limits()[res] = new;
+    if let Some(mm) = group.view().mm.upgrade() {
+        mm.set_limits(crate::task::mm_limits_from(&group.limits()));
+    }
     Ok(())
 }
 
+/// prlimit64(2), of the caller's process or another's (with the same ids throughout, or
+/// CAP_SYS_RESOURCE).
 pub(crate) fn sys_prlimit64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let pid = a[0] as i32;
-    if pid != 0 && pid != t.tgid {
-        return_errno!(ESRCH);
+    if pid < 0 {
+        return_errno!(EINVAL);
     }
+    let group = if pid == 0 || pid == t.tgid || pid == t.tid {
+        t.tg.clone()
+    } else {
+        let g = t.kernel.group_of_thread(pid).ok_or(errno!(ESRCH))?;
+        let shared = g.member_shared(pid).or_else(|| g.all_shared().into_iter().next()).ok_or(errno!(ESRCH))?;
+        let ids = *shared.ids.lock().unwrap_or_else(|e| e.into_inner());
+        let c = &t.creds;
+        let same = c.uid == ids.euid
+            && c.uid == ids.suid
+            && c.uid == ids.uid
+            && c.gid == ids.egid
+            && c.gid == ids.sgid
+            && c.gid == ids.gid;
+        if !same && !c.capable(crate::creds::CAP_SYS_RESOURCE) {
+            return_errno!(EPERM);
+        }
+        g
+    };
     let res = check_resource(a[1])?;
     let new = if a[2] != 0 { Some(t.mm.read_val::<Rlimit>(a[2])?) } else { None };
     if a[3] != 0 {
-        let old = t.tg.limits()[res];
+        let old = group.limits()[res];
         t.mm.write_val(a[3], &old)?;
     }
     if let Some(n) = new {
-        set_limit(t, res, n)?;
+        set_limit(t, &group, res, n)?;
     }
     Ok(0)
 }
@@ -106,7 +128,8 @@ pub(crate) fn sys_getrlimit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 pub(crate) fn sys_setrlimit(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let res = check_resource(a[0])?;
     let n: Rlimit = t.mm.read_val(a[1])?;
-    set_limit(t, res, n)?;
+    let group = t.tg.clone();
+    set_limit(t, &group, res, n)?;
     Ok(0)
 }
 

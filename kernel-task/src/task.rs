@@ -325,13 +325,7 @@ impl Task {
     }
 
     pub(crate) fn mm_limits(&self) -> MmLimits {
-        let r = |i: u32| self.rlimit(i);
-        MmLimits {
-            address_space: r(RLIMIT_AS),
-            data: r(RLIMIT_DATA),
-            stack: r(RLIMIT_STACK),
-            memlock: r(RLIMIT_MEMLOCK),
-        }
+        mm_limits_from(&self.tg.limits())
     }
 
     /// Resolve a path for the task (relative to its cwd).
@@ -560,6 +554,12 @@ impl Task {
             }
         }
     }
+}
+
+/// The limits the memory manager enforces, from a process's resource limits.
+pub(crate) fn mm_limits_from(l: &[Rlimit; RLIM_NLIMITS as usize]) -> MmLimits {
+    let r = |i: u32| l[i as usize].rlim_cur;
+    MmLimits { address_space: r(RLIMIT_AS), data: r(RLIMIT_DATA), stack: r(RLIMIT_STACK), memlock: r(RLIMIT_MEMLOCK) }
 }
 
 /// The thread name execve sets: the file name's last component, at most 15 bytes.
