@@ -13,6 +13,7 @@
 
 #![deny(unsafe_code)]
 
+mod cputimer;
 mod creds;
 mod futex;
 mod inbox;

@@ -163,15 +163,28 @@ fn itimerval(t: &mut Task) -> [Timeval; 2] {
     timer(t).value()
 }
 
-fn check_which(which: u32, t: &Task) -> KResult<()> {
+fn check_which(which: u32, _t: &Task) -> KResult<()> {
     match which {
-        ITIMER_REAL => Ok(()),
-        ITIMER_VIRTUAL | ITIMER_PROF => {
-            t.kernel.log_once(Some(kernel_abi::nr::SETITIMER), "ITIMER_VIRTUAL/ITIMER_PROF are not supported yet");
-            return_errno!(EINVAL)
-        }
+        ITIMER_REAL | ITIMER_VIRTUAL | ITIMER_PROF => Ok(()),
         _ => return_errno!(EINVAL),
     }
+}
+
+/// ITIMER_VIRTUAL or ITIMER_PROF: both count the process's CPU time (the stub's; the
+/// Sentry's time on its behalf is not charged to it).
+fn cpu_itimer(t: &Task, which: u32) -> (&crate::cputimer::CpuTimer, u32) {
+    use kernel_abi::flags::signal::{SIGPROF, SIGVTALRM};
+    if which == ITIMER_VIRTUAL {
+        (&t.tg.itimer_cpu[0], SIGVTALRM)
+    } else {
+        (&t.tg.itimer_cpu[1], SIGPROF)
+    }
+}
+
+fn cpu_itimerval(t: &Task, which: u32) -> [Timeval; 2] {
+    let clock = crate::cputimer::process_clock(&t.tg);
+    let (interval, left) = cpu_itimer(t, which).0.get(&clock);
+    [tv(interval), tv(left)]
 }
 
 fn duration_of(v: &Timeval) -> KResult<Duration> {
@@ -182,24 +195,37 @@ fn duration_of(v: &Timeval) -> KResult<Duration> {
 }
 
 pub(crate) fn sys_getitimer(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    check_which(a[0] as u32, t)?;
-    let v = itimerval(t);
+    let which = a[0] as u32;
+    check_which(which, t)?;
+    let v = if which == ITIMER_REAL { itimerval(t) } else { cpu_itimerval(t, which) };
     t.mm.write_val(a[1], &v)?;
     Ok(0)
 }
 
 pub(crate) fn sys_setitimer(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    check_which(a[0] as u32, t)?;
+    let which = a[0] as u32;
+    check_which(which, t)?;
     let new: Option<[Timeval; 2]> = if a[1] != 0 { Some(t.mm.read_val(a[1])?) } else { None };
     let (interval, value) = match &new {
         Some(v) => (duration_of(&v[0])?, duration_of(&v[1])?),
         None => (Duration::ZERO, Duration::ZERO),
     };
-    let old = itimerval(t);
+    let old = if which == ITIMER_REAL { itimerval(t) } else { cpu_itimerval(t, which) };
     if a[2] != 0 {
         t.mm.write_val(a[2], &old)?;
     }
-    arm(t, value, interval);
+    if which == ITIMER_REAL {
+        arm(t, value, interval);
+    } else {
+        let (timer, sig) = cpu_itimer(t, which);
+        let group = Arc::downgrade(&t.tg);
+        let (pid, uid) = (t.tgid, t.creds.uid);
+        timer.arm(crate::cputimer::process_clock(&t.tg), value, interval, move || {
+            let Some(g) = group.upgrade() else { return false };
+            let _ = g.post(kernel_signal::Siginfo::from_process(sig, kernel_signal::info::SI_KERNEL, pid, uid));
+            true
+        });
+    }
     Ok(0)
 }
 

@@ -57,6 +57,8 @@ struct Timer {
     generation: Arc<AtomicU64>,
     /// Shared with the firing thread.
     state: Arc<Mutex<Fire>>,
+    /// For a CPU-time clock: its reader and the timer on it.
+    cpu: Option<(crate::cputimer::CpuReader, crate::cputimer::CpuTimer)>,
 }
 
 /// What changes as a timer fires.
@@ -120,11 +122,26 @@ fn timer_info(id: i32, signo: u32, value: u64) -> Siginfo {
 
 pub(crate) fn sys_timer_create(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let clock = a[0] as i32;
+    let mut cpu = None;
     match clock {
         CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI => {}
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
-            t.kernel.log_once(Some(kernel_abi::nr::TIMER_CREATE), "CPU-time timers are not supported: EINVAL");
-            return_errno!(EINVAL);
+        CLOCK_PROCESS_CPUTIME_ID => cpu = Some(crate::cputimer::process_clock(&t.tg)),
+        CLOCK_THREAD_CPUTIME_ID => cpu = Some(crate::cputimer::thread_clock(&t.shared)),
+        id if id < 0 => {
+            // A clock id from clock_getcpuclockid or pthread_getcpuclockid.
+            if id & 3 >= 3 {
+                return_errno!(EINVAL);
+            }
+            let pid = !(id >> 3);
+            cpu = Some(if id & 4 != 0 {
+                let shared = if pid == 0 { Some(t.shared.clone()) } else { t.tg.member_shared(pid) };
+                crate::cputimer::thread_clock(&shared.ok_or(kernel_abi::errno!(EINVAL))?)
+            } else if pid == 0 || pid == t.tgid {
+                crate::cputimer::process_clock(&t.tg)
+            } else {
+                let g = t.kernel.group_of_thread(pid).filter(|g| g.tgid == pid).ok_or(kernel_abi::errno!(EINVAL))?;
+                crate::cputimer::process_clock(&g)
+            });
         }
         CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => return_errno!(EPERM),
         // Clocks Linux knows but cannot arm timers on.
@@ -170,6 +187,7 @@ pub(crate) fn sys_timer_create(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             target,
             generation: Arc::new(AtomicU64::new(0)),
             state: Arc::new(Mutex::new(Fire::default())),
+            cpu: cpu.map(|c| (c, crate::cputimer::CpuTimer::default())),
         },
     );
     drop(ts);
@@ -221,6 +239,27 @@ pub(crate) fn sys_timer_settime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let (interval, value) = (duration(&new[0])?, duration(&new[1])?);
     let ts = timers(t);
     let timer = ts.timers.get(&id).ok_or(kernel_abi::errno!(EINVAL))?;
+    if let Some((clock, cpu)) = &timer.cpu {
+        let (old_interval, old_left) = cpu.get(clock);
+        let value = if flags & TIMER_ABSTIME != 0 && !value.is_zero() {
+            // An absolute CPU time already passed fires at once.
+            value.saturating_sub(clock().unwrap_or_default()).max(Duration::from_nanos(1))
+        } else {
+            value
+        };
+        timer.state.lock().unwrap_or_else(|e| e.into_inner()).overruns = 0;
+        if !matches!(timer.target, Target::None) {
+            let fire = firing(t, id, timer);
+            cpu.arm(clock.clone(), value, interval, fire);
+        } else {
+            cpu.arm(clock.clone(), value, interval, || true);
+        }
+        drop(ts);
+        if a[3] != 0 {
+            t.mm.write_val(a[3], &[timespec(old_interval), timespec(old_left)])?;
+        }
+        return Ok(0);
+    }
     let old = current(&mut timer.state.lock().unwrap_or_else(|e| e.into_inner()));
     let gen = timer.generation.fetch_add(1, Ordering::SeqCst) + 1;
     let first = if value.is_zero() {
@@ -248,6 +287,38 @@ pub(crate) fn sys_timer_settime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         t.mm.write_val(a[3], &old)?;
     }
     Ok(0)
+}
+
+/// What a CPU-time timer does at each expiry: queue its signal, or count an overrun
+/// while the last one is still queued. False once its target is gone.
+fn firing(t: &Task, id: i32, timer: &Timer) -> impl Fn() -> bool + Send + 'static {
+    let group: Weak<ThreadGroup> = Arc::downgrade(&t.tg);
+    let state = timer.state.clone();
+    let (signo, value, target) = (timer.signo, timer.value, timer.target);
+    move || {
+        let Some(group) = group.upgrade() else { return false };
+        {
+            let mut f = state.lock().unwrap_or_else(|e| e.into_inner());
+            if f.queued {
+                f.overruns = f.overruns.saturating_add(1);
+                return true;
+            }
+            f.queued = true;
+        }
+        let info = timer_info(id, signo, value);
+        match target {
+            Target::Thread(tid) => match group.member_inbox(tid) {
+                Some(inbox) => inbox.post(info),
+                None => return false,
+            },
+            _ => {
+                if group.post(info).is_err() {
+                    state.lock().unwrap_or_else(|e| e.into_inner()).queued = false;
+                }
+            }
+        }
+        true
+    }
 }
 
 /// Start the host thread that delivers a timer's expiries.
@@ -303,8 +374,16 @@ pub(crate) fn sys_timer_gettime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let v = {
         let ts = timers(t);
         let timer = ts.timers.get(&(a[0] as i32)).ok_or(kernel_abi::errno!(EINVAL))?;
-        let mut f = timer.state.lock().unwrap_or_else(|e| e.into_inner());
-        current(&mut f)
+        match &timer.cpu {
+            Some((clock, cpu)) => {
+                let (interval, left) = cpu.get(clock);
+                [timespec(interval), timespec(left)]
+            }
+            None => {
+                let mut f = timer.state.lock().unwrap_or_else(|e| e.into_inner());
+                current(&mut f)
+            }
+        }
     };
     t.mm.write_val(a[1], &v).map(|_| 0)
 }
@@ -345,6 +424,7 @@ mod tests {
                 target: Target::Process,
                 generation: Arc::new(AtomicU64::new(0)),
                 state: state.clone(),
+                cpu: None,
             },
         );
         let mut info = info;

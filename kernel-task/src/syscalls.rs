@@ -173,10 +173,10 @@ table! {
     GETRUSAGE => tm::sys_getrusage, Partial("user time is the stub's CPU time, system time the Sentry's; ru_maxrss is mapped memory; no children yet");
     TIMES => tm::sys_times, Partial("user time is the stub's CPU time, system time the Sentry's");
     ALARM => tm::sys_alarm, Full;
-    SETITIMER => tm::sys_setitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
-    GETITIMER => tm::sys_getitimer, Partial("ITIMER_REAL only; VIRTUAL and PROF are EINVAL");
+    SETITIMER => tm::sys_setitimer, Partial("VIRTUAL and PROF both count the stub's CPU time, checked every few milliseconds");
+    GETITIMER => tm::sys_getitimer, Full;
     RESTART_SYSCALL => m::sys_restart_syscall, Full;
-    TIMER_CREATE => ti::sys_timer_create, Partial("no CPU-time clocks (EINVAL)");
+    TIMER_CREATE => ti::sys_timer_create, Partial("CPU-time timers fire within milliseconds of their expiry");
     TIMER_SETTIME => ti::sys_timer_settime, Full;
     TIMER_GETTIME => ti::sys_timer_gettime, Full;
     TIMER_GETOVERRUN => ti::sys_timer_getoverrun, Full;

@@ -137,6 +137,8 @@ pub(crate) struct ThreadGroup {
     pub sigactions: Mutex<[KernelSigaction; NSIG as usize]>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
     pub itimer: Mutex<crate::sys_time::RealTimer>,
+    /// ITIMER_VIRTUAL and ITIMER_PROF.
+    pub itimer_cpu: [crate::cputimer::CpuTimer; 2],
     pub timers: Mutex<crate::sys_timer::PosixTimers>,
     members: Mutex<Vec<Member>>,
     /// Signals sent to the process, for whichever thread takes them first.
@@ -176,6 +178,7 @@ impl ThreadGroup {
             sigactions: Mutex::new(sigactions),
             rlimits: Mutex::new(rlimits),
             itimer: Mutex::default(),
+            itimer_cpu: Default::default(),
             timers: Mutex::default(),
             members: Mutex::new(Vec::new()),
             shared: Mutex::new(SigQueue::default()),
@@ -695,6 +698,9 @@ impl Task {
             let status = self.tg.exit_status().unwrap_or(status);
             self.tg.itimer.lock().unwrap_or_else(|e| e.into_inner()).cancel();
             self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            for timer in &self.tg.itimer_cpu {
+                timer.cancel();
+            }
             let cpu = self.mm.address_space().cpu_time().unwrap_or_default();
             self.kernel.exit_process(self.tgid, status, cpu, self.creds.uid);
             self.tg.set_ended(status);
