@@ -1,6 +1,7 @@
 /* execve(2) failures, each leaving the caller running: ENOENT (missing file, empty path,
- * missing #! interpreter), EACCES (no execute permission, a directory, /dev/null), ENOEXEC (garbage without #!), ENOTDIR, EFAULT,
- * ENAMETOOLONG and E2BIG for a single argument over 128 KiB. */
+ * missing #! interpreter), EACCES (no execute permission, a directory, /dev/null),
+ * ENOEXEC (garbage without #!, empty or truncated files), ENOTDIR, EFAULT,
+ * ENAMETOOLONG and E2BIG for a single string over 128 KiB. */
 #include "conf.h"
 
 #include <sys/stat.h>
