@@ -120,7 +120,7 @@ impl Kernel {
 
     /// setpgid(2) by `caller` with Linux's checks.
     pub(crate) fn setpgid(&self, caller: i32, pid: i32, pgid: i32) -> KResult<()> {
-        if pgid < 0 {
+        if pgid < 0 || pid < 0 {
             return_errno!(EINVAL);
         }
         let pid = if pid == 0 { caller } else { pid };

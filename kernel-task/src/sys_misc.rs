@@ -739,8 +739,11 @@ fn signal_thread(t: &mut Task, tgid: Option<i32>, tid: i32, sig: u64) -> KResult
     let inbox = group.member_inbox(tid).ok_or(errno!(ESRCH))?;
     crate::thread::may_signal(t, &group, sig as u32)?;
     if sig != 0 {
-        group.prepare_signal(sig as u32);
+        group.cancel_job_control(sig as u32);
         inbox.post(info);
+        if sig as u32 == SIGCONT {
+            group.continue_group();
+        }
     }
     Ok(0)
 }

@@ -51,8 +51,8 @@ pub(crate) fn sys_getrusage(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             // tracked per process yet; report what is mapped.
             r.rest[0] = (t.mm.total_mapped() / 1024) as i64;
         }
-        // No child processes yet.
-        RUSAGE_CHILDREN => {}
+        // Reaped children's CPU time (theirs and their own reaped children's).
+        RUSAGE_CHILDREN => r.ru_utime = tv(t.kernel.children_cpu(t.tgid)),
         _ => return_errno!(EINVAL),
     }
     t.mm.write_val(a[1], &r)?;
@@ -63,7 +63,8 @@ pub(crate) fn sys_times(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let (user, sys) = cpu_times(t, true);
     let ticks = |d: Duration| d.as_millis() as u64 * CLK_TCK / 1000;
     if a[0] != 0 {
-        t.mm.write_val(a[0], &[ticks(user), ticks(sys), 0u64, 0u64])?;
+        let children = ticks(t.kernel.children_cpu(t.tgid));
+        t.mm.write_val(a[0], &[ticks(user), ticks(sys), children, 0u64])?;
     }
     // Ticks since an arbitrary point: the host's monotonic clock.
     Ok(ticks(monotonic()))

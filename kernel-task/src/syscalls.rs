@@ -170,7 +170,7 @@ table! {
     NANOSLEEP => m::sys_nanosleep, Full;
     CLOCK_NANOSLEEP => m::sys_clock_nanosleep, Partial("absolute sleeps read the clock once, at the start");
     PAUSE => m::sys_pause, Full;
-    GETRUSAGE => tm::sys_getrusage, Partial("user time is the stub's CPU time, system time the Sentry's; ru_maxrss is mapped memory; no children yet");
+    GETRUSAGE => tm::sys_getrusage, Partial("user time is the stub's CPU time, system time the Sentry's; ru_maxrss is mapped memory; children's time is all user time");
     TIMES => tm::sys_times, Partial("user time is the stub's CPU time, system time the Sentry's");
     ALARM => tm::sys_alarm, Full;
     SETITIMER => tm::sys_setitimer, Partial("VIRTUAL and PROF both count the stub's CPU time, checked every few milliseconds");

@@ -284,7 +284,17 @@ impl ThreadGroup {
         if !(1..=NSIG).contains(&sig) {
             return Ok(());
         }
-        self.prepare_signal(sig);
+        self.cancel_job_control(sig);
+        let r = self.queue_signal(info);
+        // Continue only once the SIGCONT is queued, so the continued threads find it.
+        if sig == SIGCONT {
+            self.continue_group();
+        }
+        r
+    }
+
+    fn queue_signal(&self, info: Siginfo) -> KResult<()> {
+        let sig = info.signo as u32;
         let members = self.members();
         // A signal blocked everywhere waits even when ignored: the disposition may change
         // before it is unblocked.
@@ -328,6 +338,14 @@ impl ThreadGroup {
     /// whatever its disposition: SIGCONT continues a stopped group and cancels pending
     /// stops everywhere; a stop signal cancels pending SIGCONTs.
     pub(crate) fn prepare_signal(&self, sig: u32) {
+        self.cancel_job_control(sig);
+        if sig == SIGCONT {
+            self.continue_group();
+        }
+    }
+
+    /// The cancelling half of [`ThreadGroup::prepare_signal`].
+    pub(crate) fn cancel_job_control(&self, sig: u32) {
         let cancel = if sig == SIGCONT {
             STOP_SIGNALS
         } else if bit(sig) & STOP_SIGNALS != 0 {
@@ -338,9 +356,6 @@ impl ThreadGroup {
         self.discard_shared(cancel);
         for m in self.members().iter() {
             m.inbox.discard(cancel);
-        }
-        if sig == SIGCONT {
-            self.continue_group();
         }
     }
 
