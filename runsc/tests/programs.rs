@@ -785,11 +785,12 @@ fn python_multiprocessing_semaphores_work_in_dev_shm() {
                   def sq(x): return x * x\n\
                   if __name__ == '__main__':\n    \
                   l = mp.Lock(); l.acquire(); l.release()\n    \
-                  with mp.Pool(2) as p: print(p.map(sq, range(5)))\n";
+                  with mp.Pool(2) as p: print(p.map(sq, range(5)))\n    \
+                  with mp.Pool(4) as p: print(sum(p.map(sq, range(1000))))\n";
     let o = sandboxed(&["/usr/bin/python3", "-c", script]);
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
-        "[0, 1, 4, 9, 16]\n",
+        "[0, 1, 4, 9, 16]\n332833500\n",
         "stderr: {}",
         String::from_utf8_lossy(&o.stderr)
     );
