@@ -542,7 +542,8 @@ impl MemoryManager {
         let mut out = Vec::new();
         let mut at = addr;
         loop {
-            let chunk = (page_down(at) + P - at) as usize;
+            // The rest of `at`'s page (no overflow even on the last page of the space).
+            let chunk = (P - (at & (P - 1))) as usize;
             let mut buf = vec![0u8; chunk];
             self.copy_in(at, &mut buf)?;
             if let Some(i) = buf.iter().position(|&b| b == 0) {

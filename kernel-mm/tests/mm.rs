@@ -526,3 +526,10 @@ fn atomic_words_and_futex_keys() {
     child.with_atomic_u32(sh + 12, true, |w| w.store(77, Ordering::SeqCst)).unwrap();
     assert_eq!(mm.read_val::<u32>(sh + 12).unwrap(), 77);
 }
+
+#[test]
+fn strings_at_the_top_of_the_address_space_are_efault_not_overflow() {
+    let (_mf, _space, mm) = setup();
+    assert_eq!(mm.copy_in_cstr(u64::MAX, 4096).unwrap_err().errno, Errno::EFAULT);
+    assert_eq!(mm.copy_in_cstr(u64::MAX - 4095, 4096).unwrap_err().errno, Errno::EFAULT);
+}

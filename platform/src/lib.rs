@@ -6,7 +6,8 @@
 //! [`Event`]). The kernel crates speak only these traits, so a seccomp-trap platform or a
 //! KVM platform slots in without touching them.
 //!
-//! Implementations: [`ptrace`] (PTRACE_SYSEMU on stub processes).
+//! Implementations: [`ptrace`] (PTRACE_SYSEMU on stub processes) and [`scripted`] (no
+//! application code: a script of system calls, for fuzzing and replay).
 //!
 //! # Lock order
 //!
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use kernel_abi::PtRegs;
 
 pub mod ptrace;
+pub mod scripted;
 
 /// Errors of the platform layer; each is fatal for the address space or context it names.
 #[derive(Debug, thiserror::Error)]
