@@ -78,7 +78,7 @@ struct ScriptedSpace;
 
 fn check_range(addr: u64, len: u64) -> Result<()> {
     let end = addr.checked_add(len).ok_or(Error::Invalid("range overflows"))?;
-    if addr % 4096 != 0 || len % 4096 != 0 || len == 0 || end > MAX_USER_ADDRESS {
+    if !addr.is_multiple_of(4096) || !len.is_multiple_of(4096) || len == 0 || end > MAX_USER_ADDRESS {
         return Err(Error::Invalid("range outside the application's address space"));
     }
     Ok(())
