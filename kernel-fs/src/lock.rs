@@ -428,6 +428,11 @@ impl LockManager {
         st.tidy(key);
     }
 
+    /// Whether process `pid` holds any POSIX lock (so a close must look for them).
+    pub fn holds_posix(&self, pid: i32) -> bool {
+        self.lock().files.values().any(|l| l.ranges.iter().any(|r| r.owner == Owner::Process(pid)))
+    }
+
     /// Process `pid` closed a descriptor of the file: its POSIX locks on it go.
     pub fn close_posix(&self, key: FileKey, pid: i32) {
         let wake = {
