@@ -113,8 +113,9 @@ int main(void)
 	usleep(100 * 1000);
 	x = 'u';
 	write(p[1], &x, 1);
-	show("parent: F_SETLK unlock 0..9", kret(lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 10)));
+	long un = kret(lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 10));
 	waitpid(c, &st, 0);
+	show("parent: F_SETLK unlock 0..9", un);
 
 	/* The access mode must allow the lock's type. */
 	int ro = open("f", O_RDONLY), wo = open("f", O_WRONLY);

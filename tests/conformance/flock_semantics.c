@@ -81,8 +81,9 @@ int main(void)
 	usleep(100 * 1000);
 	x = 'u';
 	write(p[1], &x, 1);
-	show("parent: flock(a, LOCK_UN)", kret(flock(a, LOCK_UN)));
+	long un = kret(flock(a, LOCK_UN));
 	wait_child(c);
+	show("parent: flock(a, LOCK_UN)", un);
 
 	/* Errors. */
 	show("flock(a, 0)", kret(flock(a, 0)));
