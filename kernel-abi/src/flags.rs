@@ -111,8 +111,26 @@ pub mod fcntl {
     pub const F_GETLK: u32 = 5;
     pub const F_SETLK: u32 = 6;
     pub const F_SETLKW: u32 = 7;
+    pub const F_OFD_GETLK: u32 = 36;
+    pub const F_OFD_SETLK: u32 = 37;
+    pub const F_OFD_SETLKW: u32 = 38;
     pub const F_DUPFD_CLOEXEC: u32 = 1030;
     pub const FD_CLOEXEC: u32 = 1;
+
+    /// `l_type` of `struct flock`.
+    pub const F_RDLCK: i16 = 0;
+    pub const F_WRLCK: i16 = 1;
+    pub const F_UNLCK: i16 = 2;
+}
+
+/// `flock` operations.
+pub mod flock {
+    pub const LOCK_SH: u32 = 1;
+    pub const LOCK_EX: u32 = 2;
+    pub const LOCK_NB: u32 = 4;
+    pub const LOCK_UN: u32 = 8;
+    /// Obsolete mandatory-lock flag: Linux ignores requests carrying it.
+    pub const LOCK_MAND: u32 = 32;
 }
 
 /// `mmap`, `mprotect`, `mremap`, `madvise`, `msync` and `mlock` flags.

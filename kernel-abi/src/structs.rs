@@ -43,6 +43,19 @@ impl PtRegs {
     }
 }
 
+/// `struct flock` (fcntl's record locks; the same layout as `flock64` on x86_64).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Flock {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub _pad0: u32,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+    pub _pad1: u32,
+}
+
 /// `struct timespec`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]

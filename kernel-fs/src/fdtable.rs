@@ -92,13 +92,16 @@ impl FdTable {
         }
     }
 
-    /// Close every close-on-exec descriptor (execve).
-    pub fn close_on_exec(&mut self) {
+    /// Close every close-on-exec descriptor (execve); the closed files are returned so
+    /// the caller can drop the locks they held and drop them outside any lock.
+    pub fn close_on_exec(&mut self) -> Vec<Arc<File>> {
+        let mut closed = Vec::new();
         for s in &mut self.slots {
             if s.as_ref().is_some_and(|e| e.cloexec) {
-                *s = None;
+                closed.extend(s.take().map(|e| e.file));
             }
         }
+        closed
     }
 
     /// The size Linux's descriptor table would have: 64 slots, doubled as higher

@@ -11,6 +11,7 @@
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
 //! - [`synth`]: nodes whose contents a provider computes (procfs is built on it).
+//! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
 //!   memory-file pages.
 //!
@@ -33,6 +34,7 @@ pub mod file;
 pub mod host;
 pub mod hostclock;
 pub mod hostfd;
+pub mod lock;
 pub mod path;
 pub mod pipe;
 pub mod synth;

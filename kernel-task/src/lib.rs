@@ -27,6 +27,7 @@ mod strace;
 mod sys_epoll;
 mod sys_eventfd;
 mod sys_file;
+mod sys_lock;
 mod sys_misc;
 mod sys_mm;
 mod sys_poll;

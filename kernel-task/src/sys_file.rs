@@ -489,7 +489,8 @@ pub(crate) fn sys_creat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 pub(crate) fn sys_close(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    t.fds().remove(a[0] as i32)?;
+    let f = t.fds().remove(a[0] as i32)?;
+    crate::sys_lock::closed(t, &f);
     Ok(0)
 }
 
@@ -712,6 +713,9 @@ pub(crate) fn sys_fcntl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             f.set_status_flags(a[2] as u32);
             Ok(0)
         }
+        cmd @ (F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW) => {
+            crate::sys_lock::fcntl_lock(t, f, cmd, a[2])
+        }
         _ => {
             t.kernel.log_once(Some(kernel_abi::nr::FCNTL), "unsupported command: EINVAL");
             return_errno!(EINVAL)
@@ -731,7 +735,10 @@ pub(crate) fn sys_dup2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         return Ok(a[1] as i32 as u64);
     }
     let limit = t.nofile();
-    t.fds().install_at(a[1] as i32, f, false, limit)?;
+    let old = t.fds().install_at(a[1] as i32, f, false, limit)?;
+    if let Some(old) = old {
+        crate::sys_lock::closed(t, &old);
+    }
     Ok(a[1] as i32 as u64)
 }
 
@@ -741,7 +748,10 @@ pub(crate) fn sys_dup3(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let f = t.file(a[0])?;
     let limit = t.nofile();
-    t.fds().install_at(a[1] as i32, f, a[2] as u32 & O_CLOEXEC != 0, limit)?;
+    let old = t.fds().install_at(a[1] as i32, f, a[2] as u32 & O_CLOEXEC != 0, limit)?;
+    if let Some(old) = old {
+        crate::sys_lock::closed(t, &old);
+    }
     Ok(a[1] as i32 as u64)
 }
 

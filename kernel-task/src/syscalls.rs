@@ -6,8 +6,8 @@ use kernel_abi::{Errno, KResult};
 
 use crate::task::Task;
 use crate::{
-    strace, sys_epoll as ep, sys_eventfd as ev, sys_file as f, sys_misc as m, sys_mm as mm, sys_poll as po,
-    sys_proc as pr, sys_time as tm, sys_timer as ti,
+    strace, sys_epoll as ep, sys_eventfd as ev, sys_file as f, sys_lock as lk, sys_misc as m, sys_mm as mm,
+    sys_poll as po, sys_proc as pr, sys_time as tm, sys_timer as ti,
 };
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
@@ -97,7 +97,8 @@ table! {
     CHDIR => f::sys_chdir, Full;
     FCHDIR => f::sys_fchdir, Full;
     GETDENTS64 => f::sys_getdents64, Full;
-    FCNTL => f::sys_fcntl, Partial("descriptor and status flags only; locks and pipe sizes come with the VFS issue");
+    FCNTL => f::sys_fcntl, Partial("descriptor and status flags, POSIX and OFD record locks; no leases, notifications or pipe sizes");
+    FLOCK => lk::sys_flock, Full;
     DUP => f::sys_dup, Full;
     DUP2 => f::sys_dup2, Full;
     DUP3 => f::sys_dup3, Full;

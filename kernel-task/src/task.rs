@@ -61,6 +61,8 @@ pub struct Kernel {
     logged: Mutex<HashSet<(Option<u64>, &'static str)>>,
     pub(crate) procs: Mutex<crate::process::ProcTable>,
     pub(crate) futexes: Mutex<crate::futex::FutexTable>,
+    /// flock, POSIX and OFD file locks.
+    pub(crate) locks: Arc<kernel_fs::lock::LockManager>,
     /// The hidden tmpfs memfd_create's files live in (made on first use).
     memfd_dir: std::sync::OnceLock<Arc<Dentry>>,
     /// When the kernel started (process start times count from here).
@@ -81,6 +83,7 @@ impl Kernel {
             logged: Mutex::new(HashSet::new()),
             procs: Mutex::new(Default::default()),
             futexes: Mutex::new(Default::default()),
+            locks: kernel_fs::lock::LockManager::new(),
             memfd_dir: std::sync::OnceLock::new(),
             started: std::time::Instant::now(),
             tty_fg: std::sync::atomic::AtomicI32::new(1),
@@ -414,7 +417,10 @@ impl Task {
         // An exec'd process no longer shares its descriptor table with anyone.
         let table = self.fds().clone();
         self.fds = Arc::new(Mutex::new(table));
-        self.fds().close_on_exec();
+        let closed = self.fds().close_on_exec();
+        for f in &closed {
+            crate::sys_lock::closed(self, f);
+        }
         for a in self.tg.actions().iter_mut() {
             if a.handler != SIG_IGN {
                 *a = KernelSigaction::default();

@@ -710,6 +710,8 @@ impl Task {
             self.kernel.release_tid(self.tid);
         }
         if last {
+            // POSIX locks go before the parent can learn of the exit.
+            self.kernel.locks.release_process(self.tgid);
             let status = self.tg.exit_status().unwrap_or(status);
             self.tg.itimer.lock().unwrap_or_else(|e| e.into_inner()).cancel();
             self.tg.timers.lock().unwrap_or_else(|e| e.into_inner()).clear();

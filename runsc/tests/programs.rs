@@ -49,6 +49,30 @@ fn sqlite_computes() {
 }
 
 #[test]
+fn sqlite_uses_a_database_file_in_tmp() {
+    require("/usr/bin/sqlite3");
+    // A file database takes POSIX record locks on every transaction.
+    let o = sandboxed(&[
+        "/bin/sh",
+        "-c",
+        "sqlite3 /tmp/x.db 'create table t(a); insert into t values(1); insert into t values(2);' && \
+         sqlite3 /tmp/x.db 'begin exclusive; update t set a = a * 10; commit; select sum(a) from t;'",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "30\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success());
+    // Four writers at once: each waits its turn through the locks.
+    let o = sandboxed(&[
+        "/bin/sh",
+        "-c",
+        "sqlite3 /tmp/y.db 'create table t(a);' && \
+         for i in 1 2 3 4; do \
+           (for j in 1 2 3 4 5; do sqlite3 -cmd '.timeout 20000' /tmp/y.db \"insert into t values($j);\" || echo fail; done) & \
+         done; wait; sqlite3 /tmp/y.db 'select count(*), sum(a) from t;'",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "20|60\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
 fn node_runs_its_event_loop() {
     let node = "/usr/bin/node";
     require(node);

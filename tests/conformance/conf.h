@@ -90,6 +90,7 @@ static inline const char *ename(int e)
 	case EROFS: return "EROFS";
 	case EPIPE: return "EPIPE";
 	case ERANGE: return "ERANGE";
+	case EDEADLK: return "EDEADLK";
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case ENOSYS: return "ENOSYS";
 	case ELOOP: return "ELOOP";
