@@ -628,7 +628,7 @@ mod tests {
             let m = LockManager::new();
             let f = file();
             // model[pid][byte]
-            let mut model = vec![[None::<Kind>; N]; 4];
+            let mut model = [[None::<Kind>; N]; 4];
             for o in ops {
                 let end = if o.len == 0 { OFFSET_MAX } else { o.start + o.len - 1 };
                 let bytes = o.start as usize..=(end.min(N as i64 - 1) as usize);
