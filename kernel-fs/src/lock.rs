@@ -618,7 +618,13 @@ mod tests {
     }
 
     fn op() -> impl Strategy<Value = Op> {
-        (1..4i32, prop_oneof![Just(None), Just(Some(Kind::Read)), Just(Some(Kind::Write))], 0..(N as i64 - 8), 0..12i64)
+        // Bounded ranges end inside the modelled bytes (start + len - 1 < N).
+        (
+            1..4i32,
+            prop_oneof![Just(None), Just(Some(Kind::Read)), Just(Some(Kind::Write))],
+            0..(N as i64 - 12),
+            0..12i64,
+        )
             .prop_map(|(pid, kind, start, len)| Op { pid, kind, start, len })
     }
 
