@@ -243,6 +243,7 @@ pub struct Received {
 }
 
 /// Where a send or connect goes, as resolved by the caller.
+#[derive(Clone)]
 pub enum Target {
     /// An abstract name.
     Abstract(Vec<u8>),
