@@ -169,11 +169,20 @@ static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 static NEXT_WAITER: AtomicU64 = AtomicU64::new(1);
 static NEXT_AUTOBIND: AtomicU64 = AtomicU64::new(1);
 
-/// The abstract namespace (one per Sentry, which serves one sandbox). A leaf lock.
+/// The abstract namespace (one per Sentry, which serves one sandbox), keyed by
+/// [`abstract_key`]: as in Linux, sockets of different types do not see each other's
+/// names. A leaf lock.
 static ABSTRACT: Mutex<BTreeMap<Vec<u8>, Weak<Endpoint>>> = Mutex::new(BTreeMap::new());
 
 fn abstract_names() -> MutexGuard<'static, BTreeMap<Vec<u8>, Weak<Endpoint>>> {
     ABSTRACT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The abstract-namespace key of `name` for sockets of type `kind`.
+fn abstract_key(kind: SockType, name: &[u8]) -> Vec<u8> {
+    let mut k = vec![kind.raw() as u8];
+    k.extend_from_slice(name);
+    k
 }
 
 /// What a socket inode made by bind(2) holds.
@@ -285,7 +294,7 @@ impl Endpoint {
     /// (or the socket is gone), EPROTOTYPE for a socket of another type.
     fn resolve(&self, target: Target) -> KResult<Arc<Endpoint>> {
         let ep = match target {
-            Target::Abstract(name) => abstract_names().get(&name).and_then(Weak::upgrade),
+            Target::Abstract(name) => abstract_names().get(&abstract_key(self.kind, &name)).and_then(Weak::upgrade),
             Target::Node(h) => h.as_ref().and_then(|h| h.downcast_ref::<Binding>()).and_then(|b| b.0.upgrade()),
         };
         let Some(ep) = ep else { return_errno!(ECONNREFUSED) };
@@ -313,8 +322,9 @@ impl Endpoint {
         loop {
             let n = NEXT_AUTOBIND.fetch_add(1, Ordering::Relaxed) & 0xfffff;
             let name = format!("{n:05x}").into_bytes();
-            if names.get(&name).and_then(Weak::upgrade).is_none() {
-                names.insert(name.clone(), Arc::downgrade(self));
+            let key = abstract_key(self.kind, &name);
+            if names.get(&key).and_then(Weak::upgrade).is_none() {
+                names.insert(key, Arc::downgrade(self));
                 st.addr = UnixAddr::Abstract(name);
                 return;
             }
@@ -333,8 +343,9 @@ impl Endpoint {
         };
         if let UnixAddr::Abstract(name) = &addr {
             let mut names = abstract_names();
-            if names.get(name).is_some_and(|w| std::ptr::eq(w.as_ptr(), self)) {
-                names.remove(name);
+            let key = abstract_key(self.kind, name);
+            if names.get(&key).is_some_and(|w| std::ptr::eq(w.as_ptr(), self)) {
+                names.remove(&key);
             }
         }
         if let Some(p) = peer {
@@ -462,16 +473,23 @@ impl UnixSocket {
         let ep = &self.ep;
         let mut st = ep.lock();
         if st.addr != UnixAddr::Unnamed {
+            // Linux makes the inode before it checks the socket: an existing path wins.
+            if let BindTo::Path { parent, name, .. } = &to {
+                if parent.lookup(name).is_ok() {
+                    return_errno!(EADDRINUSE);
+                }
+            }
             return_errno!(EINVAL);
         }
         match to {
             BindTo::Autobind => ep.autobind_locked(&mut st),
             BindTo::Abstract(name) => {
                 let mut names = abstract_names();
-                if names.get(&name).and_then(Weak::upgrade).is_some() {
+                let key = abstract_key(ep.kind, &name);
+                if names.get(&key).and_then(Weak::upgrade).is_some() {
                     return_errno!(EADDRINUSE);
                 }
-                names.insert(name.clone(), Arc::downgrade(ep));
+                names.insert(key, Arc::downgrade(ep));
                 st.addr = UnixAddr::Abstract(name);
             }
             BindTo::Path { parent, name, path, mode, cred } => {
@@ -1076,7 +1094,7 @@ impl FileOps for UnixSocket {
                     if st.listen.is_some() {
                         return_errno!(EINVAL);
                     }
-                    if self.ep.kind == SockType::Stream {
+                    if self.ep.kind != SockType::Dgram {
                         st.rx_bytes
                     } else {
                         st.rx.front().map_or(0, |s| s.data.len())

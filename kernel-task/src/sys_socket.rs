@@ -73,6 +73,8 @@ fn socket_args(t: &Task, nr: u64, domain: u64, ty: u64, protocol: u64, pair: boo
     let kind = match ty & SOCK_TYPE_MASK {
         // Linux makes a raw unix socket a datagram one.
         SOCK_RAW => SockType::Dgram,
+        // SOCK_MAX is 11.
+        raw if raw >= 11 => return_errno!(EINVAL),
         raw => SockType::from_raw(raw).ok_or(errno!(ESOCKTNOSUPPORT))?,
     };
     if protocol != 0 && protocol != u64::from(AF_UNIX) {
