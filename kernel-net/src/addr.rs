@@ -86,7 +86,7 @@ mod tests {
         assert_eq!(parse_sockaddr(&sa(b"/tmp/x\0junk")).unwrap(), AddrRequest::Path(b"/tmp/x".to_vec()));
         assert!(parse_sockaddr(&[1]).is_err());
         assert!(parse_sockaddr(&[2, 0, b'a']).is_err(), "AF_INET is not a unix address");
-        assert!(parse_sockaddr(&vec![1u8; 111]).is_err());
+        assert!(parse_sockaddr(&[1u8; 111]).is_err());
         assert_eq!(UnixAddr::Unnamed.to_sockaddr().len(), 2);
         assert_eq!(UnixAddr::Abstract(b"xy".to_vec()).to_sockaddr(), sa(b"\0xy"));
         assert_eq!(UnixAddr::Path(b"/a".to_vec()).to_sockaddr(), sa(b"/a\0"));
