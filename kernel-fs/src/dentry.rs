@@ -559,6 +559,14 @@ impl Dentry {
         Ok(child)
     }
 
+    /// The socket bound to this name (a socket inode of a tmpfs), if any.
+    pub fn socket(&self) -> Option<tmpfs::SocketHandle> {
+        match &self.inode {
+            Inode::Tmpfs(n) => n.socket().cloned(),
+            _ => None,
+        }
+    }
+
     /// link(2): add `name` in this directory for `target`.
     pub fn link_child(self: &Arc<Self>, name: &[u8], target: &Arc<Dentry>, cred: &Cred) -> KResult<()> {
         use kernel_abi::Errno::*;

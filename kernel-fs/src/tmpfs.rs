@@ -205,7 +205,11 @@ enum Kind {
     Reg(Arc<FileData>),
     Dir(Mutex<DirData>),
     Symlink(Vec<u8>),
+    Socket(SocketHandle),
 }
+
+/// What a socket inode names: the bound socket, as its owner (kernel-net) represents it.
+pub type SocketHandle = Arc<dyn std::any::Any + Send + Sync>;
 
 /// Directory entries. Cookies start at 2 (0 and 1 are "." and "..") and only grow.
 #[derive(Default)]
@@ -246,6 +250,8 @@ pub enum NewKind<'a> {
     Dir,
     /// A symbolic link to this target.
     Symlink(&'a [u8]),
+    /// A socket inode made by bind(2) for the socket `handle` names.
+    Socket(SocketHandle),
 }
 
 /// Attribute changes (chmod, chown, utimes, truncate), checked against the caller.
@@ -323,6 +329,14 @@ impl Node {
         }
     }
 
+    /// The socket a socket inode names (`None` for other kinds).
+    pub fn socket(&self) -> Option<&SocketHandle> {
+        match &self.kind {
+            Kind::Socket(h) => Some(h),
+            _ => None,
+        }
+    }
+
     fn dir(&self) -> KResult<MutexGuard<'_, DirData>> {
         match &self.kind {
             Kind::Dir(d) => Ok(lock(d)),
@@ -339,6 +353,7 @@ impl Node {
             }
             Kind::Dir(d) => ((lock(d).len() as i64 + 2) * DIRENT_SIZE, 0),
             Kind::Symlink(t) => (t.len() as i64, if t.len() < INLINE_SYMLINK { 0 } else { PAGE_SIZE as i64 / 512 }),
+            Kind::Socket(_) => (0, 0),
         };
         let m = self.attrs();
         Stat {
@@ -446,6 +461,10 @@ impl Node {
                 }
                 meta.mode = S_IFLNK | 0o777;
                 Kind::Symlink(target.to_vec())
+            }
+            NewKind::Socket(h) => {
+                meta.mode = S_IFSOCK | (mode & 0o7777);
+                Kind::Socket(h)
             }
         };
         let is_dir = matches!(node_kind, Kind::Dir(_));
@@ -706,7 +725,7 @@ impl Node {
         let data = match &self.kind {
             Kind::Reg(d) => d,
             Kind::Dir(_) => return_errno!(EISDIR),
-            Kind::Symlink(_) => return_errno!(EINVAL),
+            Kind::Symlink(_) | Kind::Socket(_) => return_errno!(EINVAL),
         };
         if let Some(c) = cred {
             self.check(c, W_OK)?;
@@ -941,6 +960,7 @@ pub(crate) fn open(dentry: Arc<Dentry>, node: &Arc<Node>, flags: u32) -> KResult
         }
         Kind::Dir(_) => Ok(Box::new(DirFile { dentry, node: node.clone(), pos: Mutex::new(0) })),
         Kind::Symlink(_) => return_errno!(ELOOP),
+        Kind::Socket(_) => return_errno!(ENXIO, "sockets cannot be opened"),
     }
 }
 

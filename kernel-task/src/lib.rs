@@ -32,6 +32,7 @@ mod sys_misc;
 mod sys_mm;
 mod sys_poll;
 mod sys_proc;
+mod sys_socket;
 mod sys_time;
 mod sys_timer;
 pub mod syscalls;

@@ -26,7 +26,7 @@ const IOV_MAX: u64 = 1024;
 
 impl Task {
     /// A write that found its pipe or socket closed (EPIPE) also raises SIGPIPE.
-    fn check_pipe(&mut self, r: KResult<usize>) -> KResult<usize> {
+    pub(crate) fn check_pipe(&mut self, r: KResult<usize>) -> KResult<usize> {
         if matches!(&r, Err(e) if e.errno == kernel_abi::Errno::EPIPE) {
             let uid = self.creds.uid;
             self.send_signal(kernel_signal::Siginfo::from_process(
@@ -147,7 +147,7 @@ impl Task {
     }
 
     /// Split `(dirfd, path)` into its parent directory and last component.
-    fn parent_at(&self, dirfd: u64, path: &[u8]) -> KResult<kernel_fs::path::ParentPath> {
+    pub(crate) fn parent_at(&self, dirfd: u64, path: &[u8]) -> KResult<kernel_fs::path::ParentPath> {
         if path.is_empty() {
             return_errno!(ENOENT);
         }
@@ -236,7 +236,7 @@ pub(crate) fn sys_pwrite64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     t.check_pipe(f.pwrite(&buf[..n], a[3])).map(|n| n as u64)
 }
 
-fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> KResult<Vec<Iovec>> {
+pub(crate) fn read_iovecs(t: &Task, addr: u64, cnt: u64) -> KResult<Vec<Iovec>> {
     if cnt > IOV_MAX {
         return_errno!(EINVAL);
     }
@@ -271,7 +271,7 @@ pub(crate) fn sys_readv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 /// Scatter `buf` into the iovecs.
-fn scatter(t: &Task, iovs: &[Iovec], buf: &[u8]) -> KResult<()> {
+pub(crate) fn scatter(t: &Task, iovs: &[Iovec], buf: &[u8]) -> KResult<()> {
     let mut done = 0;
     for iov in iovs {
         if done >= buf.len() {
@@ -285,7 +285,7 @@ fn scatter(t: &Task, iovs: &[Iovec], buf: &[u8]) -> KResult<()> {
 }
 
 /// Gather the iovecs into one buffer (at most one chunk).
-fn gather(t: &Task, iovs: &[Iovec]) -> KResult<Vec<u8>> {
+pub(crate) fn gather(t: &Task, iovs: &[Iovec]) -> KResult<Vec<u8>> {
     let mut buf = Vec::new();
     for iov in iovs {
         let k = iov.iov_len.min(CHUNK - buf.len() as u64) as usize;

@@ -7,7 +7,7 @@ use kernel_abi::{Errno, KResult};
 use crate::task::Task;
 use crate::{
     strace, sys_epoll as ep, sys_eventfd as ev, sys_file as f, sys_lock as lk, sys_misc as m, sys_mm as mm,
-    sys_poll as po, sys_proc as pr, sys_time as tm, sys_timer as ti,
+    sys_poll as po, sys_proc as pr, sys_socket as so, sys_time as tm, sys_timer as ti,
 };
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
@@ -129,6 +129,22 @@ table! {
     TIMERFD_GETTIME => ev::sys_timerfd_gettime, Full;
     PIPE => f::sys_pipe, Full;
     PIPE2 => f::sys_pipe2, Partial("no packet mode (O_DIRECT is EINVAL)");
+    SOCKET => so::sys_socket, Partial("AF_UNIX only; other families are EAFNOSUPPORT");
+    SOCKETPAIR => so::sys_socketpair, Partial("AF_UNIX only");
+    BIND => so::sys_bind, Partial("AF_UNIX only; path names only in tmpfs directories");
+    LISTEN => so::sys_listen, Partial("AF_UNIX only");
+    ACCEPT => so::sys_accept, Partial("AF_UNIX only");
+    ACCEPT4 => so::sys_accept4, Partial("AF_UNIX only");
+    CONNECT => so::sys_connect, Partial("AF_UNIX only; no write-permission check on the socket inode");
+    SHUTDOWN => so::sys_shutdown, Partial("AF_UNIX only");
+    GETSOCKNAME => so::sys_getsockname, Partial("AF_UNIX only");
+    GETPEERNAME => so::sys_getpeername, Partial("AF_UNIX only");
+    GETSOCKOPT => so::sys_getsockopt, Partial("AF_UNIX only; common SOL_SOCKET options");
+    SETSOCKOPT => so::sys_setsockopt, Partial("AF_UNIX only; common SOL_SOCKET options");
+    SENDTO => so::sys_sendto, Partial("AF_UNIX only; no MSG_OOB");
+    RECVFROM => so::sys_recvfrom, Partial("AF_UNIX only; no MSG_OOB");
+    SENDMSG => so::sys_sendmsg, Partial("AF_UNIX only; SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB");
+    RECVMSG => so::sys_recvmsg, Partial("AF_UNIX only; SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB");
     MMAP => mm::sys_mmap, Full;
     MUNMAP => mm::sys_munmap, Full;
     MPROTECT => mm::sys_mprotect, Full;

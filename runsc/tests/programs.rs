@@ -831,3 +831,51 @@ fn the_hosts_tmp_shows_through_the_sandboxs_private_tmp() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "from the host\nmine\n", "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!std::path::Path::new(&format!("{host}.new")).exists(), "the sandbox's file reached the host");
 }
+
+#[test]
+fn python_asyncio_runs_a_coroutine() {
+    // asyncio's event loop wakes itself through a socketpair.
+    require("/usr/bin/python3");
+    let o = sandboxed(&["/usr/bin/python3", "-c", "import asyncio; asyncio.run(asyncio.sleep(0.01)); print(\"ok\")"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "ok\n", "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn python_unix_socket_server_and_client() {
+    // A server on a path in /tmp and an abstract name, a forked client for each.
+    require("/usr/bin/python3");
+    let script = r#"
+import os, socket, tempfile
+d = tempfile.mkdtemp()
+for addr in (os.path.join(d, "srv"), "\0rvisor-programs-%d" % os.getpid()):
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(addr)
+    srv.listen(1)
+    if os.fork() == 0:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(addr)
+        c.sendall(b"hello " * 10000)
+        c.shutdown(socket.SHUT_WR)
+        print("client got", c.recv(100).decode(), flush=True)
+        os._exit(0)
+    conn, _ = srv.accept()
+    data = b""
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    conn.sendall(b"%d bytes" % len(data))
+    os.wait()
+    srv.close()
+os.unlink(os.path.join(d, "srv"))
+os.rmdir(d)
+"#;
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "client got 60000 bytes\nclient got 60000 bytes\n",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
