@@ -13,30 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-long conf_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, unsigned long tls, int (*fn)(void *),
-		void *arg);
-__asm__(".pushsection .text\n"
-	"conf_clone:\n"
-	"	movq 8(%rsp), %rax\n"
-	"	andq $-16, %rsi\n"
-	"	subq $16, %rsi\n"
-	"	movq %r9, 0(%rsi)\n"
-	"	movq %rax, 8(%rsi)\n"
-	"	movq %rcx, %r10\n"
-	"	movl $56, %eax\n"
-	"	syscall\n"
-	"	testq %rax, %rax\n"
-	"	jz 1f\n"
-	"	ret\n"
-	"1:	xorl %ebp, %ebp\n"
-	"	popq %rax\n"
-	"	popq %rdi\n"
-	"	call *%rax\n"
-	"	movl %eax, %edi\n"
-	"	movl $60, %eax\n"
-	"	syscall\n"
-	"	hlt\n"
-	".popsection\n");
+#include "conf_clone.h"
 
 static char stack[64 * 1024] __attribute__((aligned(16)));
 

@@ -12,39 +12,8 @@
 #include <sched.h>
 #include <signal.h>
 
-long conf_clone(unsigned long flags, void *stack_top, int *ptid, int *ctid, unsigned long tls, int (*fn)(void *),
-		void *arg);
-__asm__(".pushsection .text\n"
-	"conf_clone:\n"
-	"	movq 8(%rsp), %rax\n"
-	"	andq $-16, %rsi\n"
-	"	subq $16, %rsi\n"
-	"	movq %r9, 0(%rsi)\n"
-	"	movq %rax, 8(%rsi)\n"
-	"	movq %rcx, %r10\n"
-	"	movl $56, %eax\n"
-	"	syscall\n"
-	"	testq %rax, %rax\n"
-	"	jz 1f\n"
-	"	ret\n"
-	"1:	xorl %ebp, %ebp\n"
-	"	popq %rax\n"
-	"	popq %rdi\n"
-	"	call *%rax\n"
-	"	movl %eax, %edi\n"
-	"	movl $60, %eax\n"
-	"	syscall\n"
-	"	hlt\n"
-	".popsection\n");
+#include "conf_clone.h"
 
-/* Raw threads share our TLS, so they make only raw system calls. */
-static inline long rsys(long n, long a, long b, long c, long d)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-	return ret;
-}
 
 #define THREAD_FLAGS                                                                                          \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_SETTID | \
