@@ -28,6 +28,47 @@ pub trait Waker: Send + Sync {
     }
 }
 
+/// A list of wakers registered with ids, for things other than pipes that wake waiters
+/// (a process's end, its queued signals); wakers are called with the list unlocked.
+#[derive(Default)]
+pub struct WakerList {
+    list: std::sync::Mutex<Vec<(u64, Arc<dyn Waker>)>>,
+}
+
+impl WakerList {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Arc<dyn Waker>)>> {
+        self.list.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Register `w`; the id removes it.
+    pub fn add(&self, w: Arc<dyn Waker>) -> u64 {
+        let id = NEXT_WAITER.fetch_add(1, Ordering::Relaxed);
+        self.lock().push((id, w));
+        id
+    }
+
+    /// Remove the waker registered as `id`.
+    pub fn remove(&self, id: u64) {
+        self.lock().retain(|(i, _)| *i != id);
+    }
+
+    /// Wake every waker, keeping them registered.
+    pub fn wake_all(&self) {
+        let wakers: Vec<_> = self.lock().iter().map(|(_, w)| w.clone()).collect();
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    /// Wake every waker and forget them (the event happens once).
+    pub fn wake_and_clear(&self) {
+        let wakers: Vec<_> = self.lock().drain(..).collect();
+        for (_, w) in wakers {
+            w.wake();
+        }
+    }
+}
+
 /// Pipe capacity (Linux's default, 16 pages).
 pub const PIPE_SIZE: usize = 65536;
 /// Writes up to this size are atomic.

@@ -289,8 +289,8 @@ pub(crate) fn sys_timer_settime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
-/// What a CPU-time timer does at each expiry: queue its signal, or count an overrun
-/// while the last one is still queued. False once its target is gone.
+/// What a timer does at each expiry: queue its signal, or count an overrun while the
+/// last one is still queued. False once its target is gone.
 fn firing(t: &Task, id: i32, timer: &Timer) -> impl Fn() -> bool + Send + 'static {
     let group: Weak<ThreadGroup> = Arc::downgrade(&t.tg);
     let state = timer.state.clone();
@@ -321,45 +321,15 @@ fn firing(t: &Task, id: i32, timer: &Timer) -> impl Fn() -> bool + Send + 'stati
     }
 }
 
-/// Start the host thread that delivers a timer's expiries.
+/// Start the host thread that delivers a wall-clock timer's expiries.
 fn spawn_firing(t: &Task, id: i32, timer: &Timer, gen: u64, first: Instant, interval: Duration) {
-    let group: Weak<ThreadGroup> = Arc::downgrade(&t.tg);
+    let fire = firing(t, id, timer);
     let generation = timer.generation.clone();
-    let state = timer.state.clone();
-    let (signo, value, target) = (timer.signo, timer.value, timer.target);
     let spawned = std::thread::Builder::new().name("posix-timer".into()).spawn(move || {
         let mut next = first;
         loop {
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
-            if generation.load(Ordering::SeqCst) != gen {
-                return;
-            }
-            let Some(group) = group.upgrade() else { return };
-            let send = {
-                let mut f = state.lock().unwrap_or_else(|e| e.into_inner());
-                if f.queued {
-                    f.overruns = f.overruns.saturating_add(1);
-                    false
-                } else {
-                    f.queued = true;
-                    true
-                }
-            };
-            if send {
-                let info = timer_info(id, signo, value);
-                match target {
-                    Target::Thread(tid) => match group.member_inbox(tid) {
-                        Some(inbox) => inbox.post(info),
-                        None => return,
-                    },
-                    _ => {
-                        if group.post(info).is_err() {
-                            state.lock().unwrap_or_else(|e| e.into_inner()).queued = false;
-                        }
-                    }
-                }
-            }
-            if interval.is_zero() {
+            if generation.load(Ordering::SeqCst) != gen || !fire() || interval.is_zero() {
                 return;
             }
             next += interval;

@@ -155,9 +155,9 @@ pub(crate) struct ThreadGroup {
     /// PR_SET_THP_DISABLE.
     thp_disable: AtomicBool,
     /// Woken when a process-directed signal is queued (signalfds being polled).
-    signal_waiters: Mutex<Vec<(u64, Arc<dyn kernel_fs::pipe::Waker>)>>,
+    signal_waiters: kernel_fs::pipe::WakerList,
     /// Woken when the process ends (pidfds being polled).
-    exit_waiters: Mutex<Vec<(u64, Arc<dyn kernel_fs::pipe::Waker>)>>,
+    exit_waiters: kernel_fs::pipe::WakerList,
     /// The status the process ended with, once its last thread is gone.
     ended: Mutex<Option<ExitStatus>>,
     ended_cv: Condvar,
@@ -188,8 +188,8 @@ impl ThreadGroup {
             left: Condvar::new(),
             dumpable: AtomicBool::new(true),
             thp_disable: AtomicBool::new(false),
-            exit_waiters: Mutex::new(Vec::new()),
-            signal_waiters: Mutex::new(Vec::new()),
+            exit_waiters: Default::default(),
+            signal_waiters: Default::default(),
             ended: Mutex::new(None),
             ended_cv: Condvar::new(),
         })
@@ -318,11 +318,7 @@ impl ThreadGroup {
             }
             self.shared_bits.store(q.bits(), Ordering::SeqCst);
         }
-        let waiters: Vec<_> =
-            self.signal_waiters.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, w)| w.clone()).collect();
-        for w in waiters {
-            w.wake();
-        }
+        self.signal_waiters.wake_all();
         let target = members.iter().find(|m| m.shared.mask.load(Ordering::Relaxed) & bit(sig) == 0);
         if let Some(m) = target {
             m.inbox.notify(sig);
@@ -459,10 +455,7 @@ impl ThreadGroup {
     fn set_ended(&self, status: ExitStatus) {
         *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
         self.ended_cv.notify_all();
-        let waiters: Vec<_> = self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
-        for (_, w) in waiters {
-            w.wake();
-        }
+        self.exit_waiters.wake_and_clear();
     }
 
     /// Whether the process has ended.
@@ -472,28 +465,22 @@ impl ThreadGroup {
 
     /// Register a waker for the process's end.
     pub(crate) fn add_exit_waiter(&self, w: Arc<dyn kernel_fs::pipe::Waker>) -> u64 {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).push((id, w));
-        id
+        self.exit_waiters.add(w)
     }
 
     /// Register a waker for process-directed signals being queued.
     pub(crate) fn add_signal_waiter(&self, w: Arc<dyn kernel_fs::pipe::Waker>) -> u64 {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        self.signal_waiters.lock().unwrap_or_else(|e| e.into_inner()).push((id, w));
-        id
+        self.signal_waiters.add(w)
     }
 
     /// Remove a waker registered by [`ThreadGroup::add_signal_waiter`].
     pub(crate) fn remove_signal_waiter(&self, id: u64) {
-        self.signal_waiters.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
+        self.signal_waiters.remove(id);
     }
 
     /// Remove a waker registered by [`ThreadGroup::add_exit_waiter`].
     pub(crate) fn remove_exit_waiter(&self, id: u64) {
-        self.exit_waiters.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
+        self.exit_waiters.remove(id);
     }
 
     /// Wait until the last thread of the group has exited.
