@@ -10,6 +10,7 @@ use kernel_abi::{return_errno, KResult, Stat};
 use crate::cred::Cred;
 use crate::dev::{Device, DeviceFile};
 use crate::host::HostInode;
+use crate::overlay;
 use crate::tmpfs::{self, NewKind, Node, SetAttr};
 use crate::{File, FileOps};
 
@@ -50,9 +51,21 @@ pub struct Dentry {
     pos: Mutex<Pos>,
     inode: Inode,
     children: Mutex<Children>,
-    /// For a tmpfs mounted over a host directory: that directory, whose entries show
-    /// through (read-only) where the tmpfs has no entry of the name.
+    /// For a directory of an overlay's upper layer that merges a lower one (see
+    /// [`crate::overlay`]): the lower directory, whose entries show through where the
+    /// upper one has neither an entry nor a whiteout of the name.
     lower: Option<Arc<Dentry>>,
+    /// For a lower-layer node of an overlay: the upper dentry that now stands for it.
+    redirect: Mutex<Option<Redirect>>,
+}
+
+/// Where a lower-layer node of an overlay now lives.
+pub(crate) enum Redirect {
+    /// A file copied up: its upper dentry.
+    File(Arc<Dentry>),
+    /// A directory merged by an upper one (which holds the lower dentry, hence weak; a
+    /// dead reference is found again by looking the name up in the parent).
+    Dir(Weak<Dentry>),
 }
 
 /// `f_type` of procfs.
@@ -74,12 +87,20 @@ enum FsKind {
 impl Dentry {
     /// A root dentry.
     pub fn new_root(inode: Inode) -> Arc<Dentry> {
-        Arc::new(Dentry {
+        Self::new_root_over(inode, None)
+    }
+
+    /// A root dentry through which the directory `lower` shows (an overlay's root).
+    pub fn new_root_over(inode: Inode, lower: Option<Arc<Dentry>>) -> Arc<Dentry> {
+        let d = Arc::new(Dentry {
             pos: Mutex::new(Pos { name: Vec::new(), parent: None }),
             inode,
             children: Mutex::new(Children::default()),
-            lower: None,
-        })
+            lower,
+            redirect: Mutex::new(None),
+        });
+        d.claim_lower();
+        d
     }
 
     /// A child of `parent`, not yet attached.
@@ -90,12 +111,61 @@ impl Dentry {
     /// A child of `parent` through which the directory `lower` shows (see
     /// [`crate::tmpfs::mount_over`]).
     pub fn new_child_over(parent: &Arc<Dentry>, name: &[u8], inode: Inode, lower: Option<Arc<Dentry>>) -> Arc<Dentry> {
-        Arc::new(Dentry {
+        let d = Arc::new(Dentry {
             pos: Mutex::new(Pos { name: name.to_vec(), parent: Some(parent.clone()) }),
             inode,
             children: Mutex::new(Children::default()),
             lower,
-        })
+            redirect: Mutex::new(None),
+        });
+        d.claim_lower();
+        d
+    }
+
+    /// Make the lower directory this one merges stand for it.
+    fn claim_lower(self: &Arc<Self>) {
+        if let Some(l) = &self.lower {
+            l.set_redirect(Redirect::Dir(Arc::downgrade(self)));
+        }
+    }
+
+    pub(crate) fn set_redirect(&self, r: Redirect) {
+        *self.redirect.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    }
+
+    /// Whether this node has an upper dentry standing for it (or had one).
+    pub(crate) fn is_redirected(&self) -> bool {
+        self.redirect.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    /// The dentry that stands for this node now: itself, or for a lower-layer node of an
+    /// overlay that was copied up or merged, the upper one.
+    pub fn current(self: &Arc<Self>) -> Arc<Dentry> {
+        let found = match &*self.redirect.lock().unwrap_or_else(|e| e.into_inner()) {
+            None => return self.clone(),
+            Some(Redirect::File(d)) => Some(d.clone()),
+            Some(Redirect::Dir(w)) => w.upgrade(),
+        };
+        if let Some(d) = found {
+            return d;
+        }
+        // The merging directory was dropped: find it again through the parent (which
+        // makes a new one and points this node at it).
+        let Some(parent) = self.parent() else { return self.clone() };
+        match parent.lookup(&self.name()) {
+            Ok(d) if !Arc::ptr_eq(&d, self) => d,
+            _ => self.clone(),
+        }
+    }
+
+    /// The directory this upper-layer directory merges, if any.
+    pub(crate) fn lower(&self) -> Option<&Arc<Dentry>> {
+        self.lower.as_ref()
+    }
+
+    /// Remember `child` as this directory's child of its name (after a copy-up).
+    pub(crate) fn cache_child(&self, child: &Arc<Dentry>) {
+        self.lock_children().cached.insert(child.name(), Arc::downgrade(child));
     }
 
     /// Attach `child` under its name, shadowing any host entry of that name.
@@ -116,8 +186,15 @@ impl Dentry {
         self.lock_pos().name.clone()
     }
 
-    /// The parent (the root is its own parent for `..`).
+    /// The parent (the root is its own parent for `..`), as it stands now (see
+    /// [`Dentry::current`]).
     pub fn parent(&self) -> Option<Arc<Dentry>> {
+        self.parent_raw().map(|p| p.current())
+    }
+
+    /// The parent this dentry was made under (a lower-layer node's is in the lower
+    /// layer).
+    pub(crate) fn parent_raw(&self) -> Option<Arc<Dentry>> {
         self.lock_pos().parent.clone()
     }
 
@@ -183,6 +260,12 @@ impl Dentry {
 
     /// The child called `name` (not "." or "..").
     pub fn lookup(self: &Arc<Self>, name: &[u8]) -> KResult<Arc<Dentry>> {
+        let cur = self.current();
+        cur.lookup_raw(name)
+    }
+
+    /// [`Dentry::lookup`] in this very dentry, not the one standing for it.
+    pub(crate) fn lookup_raw(self: &Arc<Self>, name: &[u8]) -> KResult<Arc<Dentry>> {
         {
             let c = self.lock_children();
             if let Some(d) = c.attached.get(name) {
@@ -234,9 +317,12 @@ impl Dentry {
     /// statfs of the filesystem holding the node. Host filesystems report the host's
     /// figures with ST_RDONLY set (the sandbox sees them read-only); the Sentry's own
     /// directories report as tmpfs.
-    pub fn statfs(&self) -> KResult<kernel_abi::Statfs> {
+    pub fn statfs(self: &Arc<Self>) -> KResult<kernel_abi::Statfs> {
         match &self.inode {
-            Inode::Host(h) => h.statfs(),
+            Inode::Host(h) => match overlay::upper_of(self) {
+                Some(up) => up.statfs(),
+                None => h.statfs(),
+            },
             Inode::Tmpfs(n) => Ok(n.fs().statfs()),
             Inode::Synth(_) => Ok(kernel_abi::Statfs {
                 f_type: PROC_SUPER_MAGIC,
@@ -267,7 +353,14 @@ impl Dentry {
                 ..Default::default()
             }),
             Inode::Device(d) => Ok(d.stat()),
-            Inode::Tmpfs(n) => Ok(n.stat()),
+            Inode::Tmpfs(n) => {
+                let mut st = n.stat();
+                if self.lower.is_some() {
+                    // A merged directory's link count is unknown; 1 says so to find(1).
+                    st.st_nlink = 1;
+                }
+                Ok(st)
+            }
             Inode::Synth(n) => Ok(crate::synth::stat(&**n)),
         }
     }
@@ -299,6 +392,38 @@ impl Dentry {
     /// mode against `cred` where the filesystem keeps permissions (`None`: a file just
     /// created by the caller, which it may open however it asked).
     pub fn open_as(self: &Arc<Self>, flags: u32, cred: Option<&Cred>) -> KResult<Arc<File>> {
+        let cur = self.current();
+        if !Arc::ptr_eq(&cur, self) {
+            return cur.open_as(flags, cred);
+        }
+        let write = matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR) || flags & O_TRUNC != 0;
+        if write && matches!(self.inode, Inode::Host(_)) && self.mode() & S_IFMT == S_IFREG {
+            // Under an overlay: check the access, copy the file up, open the copy.
+            if overlay::upper_of(self).is_none() {
+                return_errno!(EROFS, "the host root is read-only");
+            }
+            if let Some(c) = cred {
+                let st = self.stat()?;
+                let mut want = W_OK;
+                if matches!(flags & O_ACCMODE, O_RDONLY | O_RDWR) {
+                    want |= R_OK;
+                }
+                if !c.permits(st.st_mode, st.st_uid, st.st_gid, want) {
+                    return_errno!(EACCES);
+                }
+            }
+            let up = overlay::copy_up(self, flags & O_TRUNC == 0)?;
+            return up.open_raw(flags);
+        }
+        self.open_here(flags, cred)
+    }
+
+    /// Open this very dentry (not the one standing for it), without permission checks.
+    pub(crate) fn open_raw(self: &Arc<Self>, flags: u32) -> KResult<Arc<File>> {
+        self.open_here(flags, None)
+    }
+
+    fn open_here(self: &Arc<Self>, flags: u32, cred: Option<&Cred>) -> KResult<Arc<File>> {
         let write = matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR) || flags & O_TRUNC != 0;
         if flags & O_DIRECTORY != 0 && !self.is_dir() {
             return_errno!(ENOTDIR);
@@ -336,7 +461,11 @@ impl Dentry {
                         return_errno!(EACCES);
                     }
                 }
-                tmpfs::open(self.clone(), n, flags)?
+                if self.lower.is_some() && self.is_dir() {
+                    Box::new(overlay::MergedDir::new(self.clone(), n.clone()))
+                } else {
+                    tmpfs::open(self.clone(), n, flags)?
+                }
             }
             Inode::Synth(n) => {
                 if write {
@@ -411,9 +540,15 @@ impl FileOps for SyntheticDirOps {
 /// fixed directories answer as Linux's procfs and sysfs do.
 impl Dentry {
     fn lookup_tmpfs(self: &Arc<Self>, dir: &Node, name: &[u8]) -> KResult<Arc<Dentry>> {
-        let node = match (dir.lookup(name), &self.lower) {
-            (Err(e), Some(lower)) if e.errno == kernel_abi::Errno::ENOENT => return lower.lookup(name),
-            (r, _) => r?,
+        let node = match (dir.entry(name)?, &self.lower) {
+            (tmpfs::Entry::Node(n), _) => n,
+            (tmpfs::Entry::Missing, Some(lower)) => return lower.lookup_raw(name),
+            _ => return_errno!(ENOENT),
+        };
+        // A directory copied up from the overlay's lower layer merges the lower one.
+        let lower = match &self.lower {
+            Some(l) if node.merges_lower() => l.lookup_raw(name).ok().filter(|d| d.is_dir()),
+            _ => None,
         };
         let mut c = self.lock_children();
         if let Some(d) = c.cached.get(name).and_then(Weak::upgrade) {
@@ -421,7 +556,7 @@ impl Dentry {
                 return Ok(d);
             }
         }
-        let child = Dentry::new_child(self, name, Inode::Tmpfs(node));
+        let child = Dentry::new_child_over(self, name, Inode::Tmpfs(node), lower);
         c.cached.insert(name.to_vec(), Arc::downgrade(&child));
         if c.cached.len() > 2 * c.swept.max(32) {
             c.cached.retain(|_, w| w.strong_count() > 0);
@@ -472,9 +607,9 @@ impl Dentry {
 
     /// An identity of the mount holding the node: two nodes can be linked or renamed
     /// into each other only with the same one (EXDEV otherwise).
-    pub fn mount_id(&self) -> u64 {
+    pub fn mount_id(self: &Arc<Self>) -> u64 {
         match &self.inode {
-            Inode::Host(_) => 0,
+            Inode::Host(_) => overlay::upper_of(self).map_or(0, |up| up.mount_id()),
             Inode::Tmpfs(n) => n.fs().id() << 1 | 1,
             // procfs is one mount.
             Inode::Synth(_) => 2,
@@ -488,7 +623,7 @@ impl Dentry {
                     cur = d.parent();
                     top = Some(d);
                 }
-                let top_ptr = top.as_ref().map_or(self as *const Dentry, Arc::as_ptr);
+                let top_ptr = top.as_ref().map_or(Arc::as_ptr(self), Arc::as_ptr);
                 (top_ptr as u64) & !1
             }
         }
@@ -525,9 +660,34 @@ impl Dentry {
 
     /// EROFS for a name on the read-only host filesystem. Linux checks this before it
     /// looks up the name being removed.
-    pub fn check_writable(&self) -> KResult<()> {
-        if self.fs_kind() == FsKind::Host {
+    pub fn check_writable(self: &Arc<Self>) -> KResult<()> {
+        if self.is_read_only() {
             return_errno!(EROFS, "the host root is read-only");
+        }
+        Ok(())
+    }
+
+    /// Whether the node is on a read-only filesystem (the host's, outside any overlay).
+    pub fn is_read_only(self: &Arc<Self>) -> bool {
+        matches!(self.current().inode, Inode::Host(_)) && overlay::upper_of(self).is_none()
+    }
+
+    /// The dentry to change for a change of this node: itself, or under an overlay the
+    /// upper-layer copy (made now, with a regular file's data when `with_data`).
+    fn for_write(self: &Arc<Self>, with_data: bool) -> KResult<Arc<Dentry>> {
+        let d = self.current();
+        if matches!(d.inode, Inode::Host(_)) {
+            return overlay::copy_up(&d, with_data);
+        }
+        Ok(d)
+    }
+
+    /// EEXIST if a directory that may hold lower-layer names has `name` (checked before
+    /// anything is copied up).
+    fn check_absent(self: &Arc<Self>, name: &[u8]) -> KResult<()> {
+        let cur = self.current();
+        if (matches!(cur.inode, Inode::Host(_)) || cur.lower.is_some()) && cur.lookup_raw(name).is_ok() {
+            return_errno!(EEXIST);
         }
         Ok(())
     }
@@ -552,10 +712,12 @@ impl Dentry {
     ) -> KResult<Arc<Dentry>> {
         use kernel_abi::Errno::*;
         let fixed = if matches!(kind, NewKind::File) { EACCES } else { EPERM };
-        let dir = self.tmpfs_dir(ENOENT, fixed)?;
+        self.check_absent(name)?;
+        let this = self.for_write(false)?;
+        let dir = this.tmpfs_dir(ENOENT, fixed)?;
         let node = dir.create(name, kind, mode, cred)?;
-        let child = Dentry::new_child(self, name, Inode::Tmpfs(node));
-        self.lock_children().cached.insert(name.to_vec(), Arc::downgrade(&child));
+        let child = Dentry::new_child(&this, name, Inode::Tmpfs(node));
+        this.lock_children().cached.insert(name.to_vec(), Arc::downgrade(&child));
         Ok(child)
     }
 
@@ -570,10 +732,16 @@ impl Dentry {
     /// link(2): add `name` in this directory for `target`.
     pub fn link_child(self: &Arc<Self>, name: &[u8], target: &Arc<Dentry>, cred: &Cred) -> KResult<()> {
         use kernel_abi::Errno::*;
-        let dir = self.tmpfs_dir(ENOENT, EPERM)?;
-        if target.mount_id() != self.mount_id() {
+        self.check_absent(name)?;
+        let this = self.for_write(false)?;
+        let dir = this.tmpfs_dir(ENOENT, EPERM)?;
+        if target.mount_id() != this.mount_id() {
             return_errno!(EXDEV);
         }
+        if target.is_dir() {
+            return_errno!(EPERM, "hard link to a directory");
+        }
+        let target = target.for_write(true)?;
         let Inode::Tmpfs(node) = &target.inode else { return_errno!(EXDEV) };
         dir.link(name, node, cred)
     }
@@ -590,9 +758,14 @@ impl Dentry {
         if victim.is_mount_root() {
             return_errno!(EBUSY);
         }
-        let node = self.tmpfs_dir(kernel_abi::Errno::EPERM, kernel_abi::Errno::EPERM)?;
-        node.unlink(name, dir, cred)?;
-        self.take_cached(name);
+        let this = self.for_write(false)?;
+        if this.lower.is_some() {
+            overlay::remove(&this, name, &victim, dir, cred)?;
+        } else {
+            let node = this.tmpfs_dir(kernel_abi::Errno::EPERM, kernel_abi::Errno::EPERM)?;
+            node.unlink(name, dir, cred)?;
+        }
+        this.take_cached(name);
         Ok(())
     }
 
@@ -642,10 +815,17 @@ impl Dentry {
         if old.is_mount_root() || new.as_ref().is_some_and(|n| n.is_mount_root()) {
             return_errno!(EBUSY);
         }
+        let (old_dir, new_dir) = (&old_dir.for_write(false)?, &new_dir.for_write(false)?);
+        let exchange = flags & tmpfs::RENAME_EXCHANGE != 0;
+        let whiteout_old = if old_dir.lower.is_some() || new_dir.lower.is_some() {
+            overlay::prepare_rename(old_dir, old_name, &old, new_dir, new.as_ref(), exchange, cred)?
+        } else {
+            false
+        };
         let (Inode::Tmpfs(od), Inode::Tmpfs(nd)) = (&old_dir.inode, &new_dir.inode) else {
             return Err(kernel_abi::Error::new(if old_dir.fs_kind() == FsKind::Proc { ENOENT } else { EPERM }));
         };
-        Node::rename(od, old_name, nd, new_name, flags, cred)?;
+        Node::rename_ext(od, old_name, nd, new_name, flags, cred, whiteout_old)?;
         let moved = old_dir.take_cached(old_name);
         let displaced = new_dir.take_cached(new_name);
         if flags & tmpfs::RENAME_EXCHANGE != 0 {
@@ -660,10 +840,11 @@ impl Dentry {
     }
 
     /// chmod, chown, utimes.
-    pub fn setattr(&self, attr: &SetAttr, cred: &Cred) -> KResult<()> {
-        match &self.inode {
+    pub fn setattr(self: &Arc<Self>, attr: &SetAttr, cred: &Cred) -> KResult<()> {
+        let this = self.current();
+        match &this.inode {
             Inode::Tmpfs(n) => n.setattr(attr, cred),
-            Inode::Host(_) => return_errno!(EROFS, "the host root is read-only"),
+            Inode::Host(_) => this.for_write(true)?.setattr(attr, cred),
             Inode::Dir | Inode::Device(_) | Inode::Synth(_) => {
                 return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed")
             }
@@ -672,15 +853,25 @@ impl Dentry {
 
     /// truncate(2) (`cred` given: the caller must be allowed to write) or ftruncate(2)
     /// (`None`: the descriptor was opened for writing).
-    pub fn truncate(&self, len: u64, cred: Option<&Cred>) -> KResult<()> {
+    pub fn truncate(self: &Arc<Self>, len: u64, cred: Option<&Cred>) -> KResult<()> {
         if self.is_dir() {
             return_errno!(EISDIR);
         }
         if self.mode() & S_IFMT != S_IFREG {
             return_errno!(EINVAL);
         }
-        match &self.inode {
+        let this = self.current();
+        match &this.inode {
             Inode::Tmpfs(n) => n.truncate(len, cred),
+            Inode::Host(_) => {
+                if let Some(c) = cred {
+                    let st = this.stat()?;
+                    if overlay::upper_of(&this).is_some() && !c.permits(st.st_mode, st.st_uid, st.st_gid, W_OK) {
+                        return_errno!(EACCES);
+                    }
+                }
+                this.for_write(len > 0)?.truncate(len, cred)
+            }
             _ => return_errno!(EROFS, "the host root is read-only"),
         }
     }

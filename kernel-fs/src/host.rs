@@ -164,7 +164,7 @@ impl HostInode {
         if kind == S_IFDIR {
             host_flags |= libc::O_DIRECTORY;
         }
-        let parent = dentry.parent();
+        let parent = dentry.parent_raw();
         let fd = match parent.as_deref().map(|p| p.inode()) {
             Some(Inode::Host(parent)) => openat(parent.fd.as_raw_fd(), &dentry.name(), host_flags)?,
             _ => openat(self.fd.as_raw_fd(), b".", host_flags)?,

@@ -14,6 +14,8 @@
 //! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
 //!   memory-file pages.
+//! - [`overlay`]: a tmpfs upper layer over the host's files: the root of `runsc do`,
+//!   whose changes never reach the host.
 //!
 //! # Lock order
 //!
@@ -35,6 +37,7 @@ pub mod host;
 pub mod hostclock;
 pub mod hostfd;
 pub mod lock;
+pub mod overlay;
 pub mod path;
 pub mod pipe;
 pub mod synth;

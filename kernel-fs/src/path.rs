@@ -33,7 +33,9 @@ fn walk(
     follow_last: bool,
     links: &mut u32,
 ) -> KResult<Arc<Dentry>> {
-    let mut cur = if path.first() == Some(&b'/') { root.clone() } else { start };
+    // (A directory of an overlay's lower layer may have been copied up since it was
+    // taken as the starting point.)
+    let mut cur = if path.first() == Some(&b'/') { root.clone() } else { start.current() };
     let trailing_slash = path.last() == Some(&b'/');
     let comps: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
     for (i, c) in comps.iter().enumerate() {
@@ -121,7 +123,7 @@ pub fn resolve_parent(root: &Arc<Dentry>, cwd: &Arc<Dentry>, path: &[u8]) -> KRe
         None => (&trimmed[..0], trimmed),
     };
     let parent = if dir_part.is_empty() {
-        cwd.clone()
+        cwd.current()
     } else {
         let mut links = 0;
         walk(root, cwd.clone(), dir_part, true, &mut links)?

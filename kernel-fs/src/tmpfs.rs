@@ -64,12 +64,35 @@ pub struct Tmpfs {
     next_ino: AtomicU64,
     inodes: AtomicU64,
     ns: Mutex<()>,
+    /// The upper layer of an overlay root (statfs says overlay).
+    overlay: bool,
 }
 
 impl Tmpfs {
     /// A new, empty tmpfs of at most `max_bytes` of file data, whose root directory has
     /// `mode` (permission bits) and the given owner. Returns the root node.
     pub fn new_root(mf: Arc<MemoryFile>, max_bytes: u64, mode: u32, uid: u32, gid: u32) -> Arc<Node> {
+        let t = now();
+        let meta = Meta { mode: S_IFDIR | (mode & 0o7777), uid, gid, nlink: 2, atime: t, mtime: t, ctime: t };
+        Self::new_root_with(mf, max_bytes, meta, None)
+    }
+
+    /// A new, empty tmpfs to be the upper layer of an overlay over a directory whose
+    /// attributes are `lower` (the root takes them, and merges that directory).
+    pub fn new_overlay_root(mf: Arc<MemoryFile>, max_bytes: u64, lower: &Stat) -> Arc<Node> {
+        let meta = Meta {
+            mode: lower.st_mode,
+            uid: lower.st_uid,
+            gid: lower.st_gid,
+            nlink: 2,
+            atime: Timespec { tv_sec: lower.st_atime, tv_nsec: lower.st_atime_nsec },
+            mtime: Timespec { tv_sec: lower.st_mtime, tv_nsec: lower.st_mtime_nsec },
+            ctime: Timespec { tv_sec: lower.st_ctime, tv_nsec: lower.st_ctime_nsec },
+        };
+        Self::new_root_with(mf, max_bytes, meta, Some((lower.st_dev, lower.st_ino)))
+    }
+
+    fn new_root_with(mf: Arc<MemoryFile>, max_bytes: u64, meta: Meta, origin: Option<(u64, u64)>) -> Arc<Node> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let fs = Arc::new(Tmpfs {
@@ -82,14 +105,15 @@ impl Tmpfs {
             next_ino: AtomicU64::new(1),
             inodes: AtomicU64::new(0),
             ns: Mutex::new(()),
+            overlay: origin.is_some(),
         });
-        let t = now();
-        let meta = Meta { mode: S_IFDIR | (mode & 0o7777), uid, gid, nlink: 2, atime: t, mtime: t, ctime: t };
         fs.inodes.fetch_add(1, Ordering::Relaxed);
+        let dir = DirData { merges_lower: origin.is_some(), ..Default::default() };
         Arc::new(Node {
             ino: fs.next_ino.fetch_add(1, Ordering::Relaxed),
-            kind: Kind::Dir(Mutex::default()),
+            kind: Kind::Dir(Mutex::new(dir)),
             meta: Mutex::new(meta),
+            origin,
             fs,
         })
     }
@@ -124,7 +148,7 @@ impl Tmpfs {
         let used = self.used_pages();
         let inodes = self.inodes.load(Ordering::Relaxed);
         Statfs {
-            f_type: TMPFS_MAGIC,
+            f_type: if self.overlay { crate::overlay::OVERLAYFS_SUPER_MAGIC } else { TMPFS_MAGIC },
             f_bsize: PAGE_SIZE as i64,
             f_blocks: self.max_pages,
             f_bfree: self.max_pages.saturating_sub(used),
@@ -133,13 +157,18 @@ impl Tmpfs {
             f_ffree: MAX_INODES.saturating_sub(inodes),
             f_namelen: 255,
             f_frsize: PAGE_SIZE as i64,
-            // ST_NOSUID | ST_NODEV, as /tmp and /dev/shm are usually mounted.
-            f_flags: 0x2 | 0x4,
+            // ST_NOSUID | ST_NODEV, as /tmp and /dev/shm are usually mounted; an
+            // overlay root has neither.
+            f_flags: if self.overlay { 0 } else { 0x2 | 0x4 },
             ..Default::default()
         }
     }
 
     fn new_node(self: &Arc<Self>, meta: Meta, kind: Kind) -> KResult<Arc<Node>> {
+        self.new_node_from(meta, kind, None)
+    }
+
+    fn new_node_from(self: &Arc<Self>, meta: Meta, kind: Kind, origin: Option<(u64, u64)>) -> KResult<Arc<Node>> {
         if self.inodes.fetch_add(1, Ordering::Relaxed) >= MAX_INODES {
             self.inodes.fetch_sub(1, Ordering::Relaxed);
             return_errno!(ENOSPC, "tmpfs inode limit");
@@ -149,6 +178,7 @@ impl Tmpfs {
             ino: self.next_ino.fetch_add(1, Ordering::Relaxed),
             meta: Mutex::new(meta),
             kind,
+            origin,
         }))
     }
 }
@@ -162,10 +192,10 @@ pub fn mount(parent: &Arc<Dentry>, name: &[u8], mf: Arc<MemoryFile>, max_bytes: 
     d
 }
 
-/// Mount a fresh tmpfs as `parent/name` like [`mount`], but let the directory it covers
-/// show through: names the tmpfs does not have are looked up there (read-only). This is
-/// how `runsc do` gives a private, writable /tmp in which the host's /tmp stays
-/// readable. (Listing the tmpfs shows only its own entries.)
+/// Mount a fresh tmpfs as `parent/name` like [`mount`], as the upper layer of an overlay
+/// over the directory it covers (see [`crate::overlay`]): the host's entries show through
+/// and are copied up into the tmpfs when changed. This is how `runsc do` gives a private,
+/// writable /tmp in which the host's /tmp stays readable.
 pub fn mount_over(parent: &Arc<Dentry>, name: &[u8], mf: Arc<MemoryFile>, max_bytes: u64, mode: u32) -> Arc<Dentry> {
     let lower = parent.lookup(name).ok().filter(|d| d.is_dir());
     let root = Tmpfs::new_root(mf, max_bytes, mode, 0, 0);
@@ -199,6 +229,9 @@ pub struct Node {
     ino: u64,
     meta: Mutex<Meta>,
     kind: Kind,
+    /// For a node copied up from an overlay's lower layer: the (st_dev, st_ino) it had
+    /// there, which it keeps reporting so a file's identity survives the copy.
+    origin: Option<(u64, u64)>,
 }
 
 enum Kind {
@@ -212,11 +245,39 @@ enum Kind {
 pub type SocketHandle = Arc<dyn std::any::Any + Send + Sync>;
 
 /// Directory entries. Cookies start at 2 (0 and 1 are "." and "..") and only grow.
+///
+/// In the upper layer of an overlay a directory also records *whiteouts* (names deleted
+/// from the lower layer, which must no longer show through) and whether it *merges* the
+/// lower directory of the same name (only directories copied up from the lower layer
+/// do; a directory made in the upper layer hides whatever the lower one had: it is
+/// "opaque").
 #[derive(Default)]
 struct DirData {
     by_cookie: BTreeMap<u64, (Vec<u8>, Arc<Node>)>,
     by_name: HashMap<Vec<u8>, u64>,
     next_cookie: u64,
+    whiteouts: std::collections::HashSet<Vec<u8>>,
+    merges_lower: bool,
+}
+
+/// What a directory holds under a name.
+pub enum Entry {
+    /// A node.
+    Node(Arc<Node>),
+    /// A whiteout: the name was removed from the overlay's lower layer.
+    Whiteout,
+    /// Nothing.
+    Missing,
+}
+
+/// A node copied up from an overlay's lower layer.
+pub enum CopyKind<'a> {
+    /// A directory that merges its lower directory.
+    Dir,
+    /// A regular file; its data is written by the caller's fill function.
+    File,
+    /// A symbolic link to this target.
+    Symlink(&'a [u8]),
 }
 
 impl DirData {
@@ -226,6 +287,7 @@ impl DirData {
 
     fn insert(&mut self, name: &[u8], node: Arc<Node>) {
         self.remove(name);
+        self.whiteouts.remove(name);
         let cookie = self.next_cookie.max(2);
         self.next_cookie = cookie + 1;
         self.by_name.insert(name.to_vec(), cookie);
@@ -288,9 +350,14 @@ impl Node {
         &self.fs
     }
 
-    /// Inode number.
+    /// Inode number (the lower layer's for a node copied up from it).
     pub fn ino(&self) -> u64 {
-        self.ino
+        self.origin.map_or(self.ino, |(_, ino)| ino)
+    }
+
+    /// Device number as stat reports it (the lower layer's for a node copied up).
+    pub fn dev(&self) -> u64 {
+        self.origin.map_or(self.fs.dev, |(dev, _)| dev)
     }
 
     /// Current attributes.
@@ -357,8 +424,8 @@ impl Node {
         };
         let m = self.attrs();
         Stat {
-            st_dev: self.fs.dev,
-            st_ino: self.ino,
+            st_dev: self.dev(),
+            st_ino: self.ino(),
             st_nlink: m.nlink,
             st_mode: m.mode,
             st_uid: m.uid,
@@ -389,12 +456,97 @@ impl Node {
         self.dir()?.get(name).cloned().ok_or(errno!(ENOENT))
     }
 
+    /// What the directory holds under `name`, whiteouts included.
+    pub fn entry(&self, name: &[u8]) -> KResult<Entry> {
+        let d = self.dir()?;
+        Ok(match d.get(name) {
+            Some(n) => Entry::Node(n.clone()),
+            None if d.whiteouts.contains(name) => Entry::Whiteout,
+            None => Entry::Missing,
+        })
+    }
+
+    /// Whether this directory merges the overlay's lower directory of its name (it was
+    /// copied up from there); false for every other node.
+    pub fn merges_lower(&self) -> bool {
+        self.dir().map(|d| d.merges_lower).unwrap_or(false)
+    }
+
+    /// The names whited out in this directory.
+    pub fn whiteouts(&self) -> Vec<Vec<u8>> {
+        self.dir().map(|d| d.whiteouts.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Insert a copy of a lower-layer node as `name` with the lower node's attributes
+    /// and identity (`origin`), no permission checks (copy-up acts for the kernel).
+    /// `fill` writes a regular file's data before the node becomes visible.
+    pub fn copy_up_child(
+        &self,
+        name: &[u8],
+        mut meta: Meta,
+        kind: CopyKind<'_>,
+        origin: (u64, u64),
+        fill: impl FnOnce(&FileData) -> KResult<()>,
+    ) -> KResult<Arc<Node>> {
+        let (node_kind, is_dir) = match kind {
+            CopyKind::Dir => {
+                let d = DirData { merges_lower: true, ..Default::default() };
+                meta.nlink = 2;
+                (Kind::Dir(Mutex::new(d)), true)
+            }
+            CopyKind::File => {
+                let data = Arc::new(FileData::new(self.fs.clone()));
+                fill(&data)?;
+                meta.nlink = 1;
+                (Kind::Reg(data), false)
+            }
+            CopyKind::Symlink(t) => {
+                meta.nlink = 1;
+                (Kind::Symlink(t.to_vec()), false)
+            }
+        };
+        let node = self.fs.new_node_from(meta, node_kind, Some(origin))?;
+        let _ns = lock(&self.fs.ns);
+        if self.is_removed() {
+            return_errno!(ENOENT, "directory was removed");
+        }
+        let mut d = self.dir()?;
+        if d.get(name).is_some() {
+            return_errno!(EEXIST);
+        }
+        d.insert(name, node.clone());
+        drop(d);
+        if is_dir {
+            self.meta().nlink += 1;
+        }
+        Ok(node)
+    }
+
+    /// Hide the lower layer's `name` (owned by `victim_uid`) in this upper directory:
+    /// unlink or rmdir of a name that exists only in the lower layer, with the rules of
+    /// removing a name (write permission, sticky directories).
+    pub fn whiteout(&self, name: &[u8], victim_uid: u32, cred: &Cred) -> KResult<()> {
+        let _ns = lock(&self.fs.ns);
+        self.may_delete_uid(victim_uid, cred)?;
+        let mut d = self.dir()?;
+        if d.get(name).is_some() {
+            return_errno!(EEXIST);
+        }
+        d.whiteouts.insert(name.to_vec());
+        drop(d);
+        let t = now();
+        let mut m = self.meta();
+        m.mtime = t;
+        m.ctime = t;
+        Ok(())
+    }
+
     /// Directory entries from cookie `from` on, in cookie order, as
     /// (cookie, name, inode number, mode) until `f` returns false.
     pub fn entries_from(&self, from: u64, mut f: impl FnMut(u64, &[u8], u64, u32) -> bool) -> KResult<()> {
         let d = self.dir()?;
         for (&cookie, (name, node)) in d.by_cookie.range(from..) {
-            if !f(cookie, name, node.ino, node.mode()) {
+            if !f(cookie, name, node.ino(), node.mode()) {
                 break;
             }
         }
@@ -511,10 +663,14 @@ impl Node {
     /// The sticky-directory and write-permission rules for removing `victim` from this
     /// directory.
     fn may_delete(&self, victim: &Node, cred: &Cred) -> KResult<()> {
+        self.may_delete_uid(victim.attrs().uid, cred)
+    }
+
+    /// [`Node::may_delete`] for a victim owned by `victim_uid`.
+    pub fn may_delete_uid(&self, victim_uid: u32, cred: &Cred) -> KResult<()> {
         self.check(cred, W_OK | X_OK)?;
         let dir = self.attrs();
-        let v = victim.attrs();
-        if dir.mode & S_ISVTX != 0 && !cred.is_root() && cred.uid != v.uid && cred.uid != dir.uid {
+        if dir.mode & S_ISVTX != 0 && !cred.is_root() && cred.uid != victim_uid && cred.uid != dir.uid {
             return_errno!(EPERM, "sticky directory");
         }
         Ok(())
@@ -522,6 +678,12 @@ impl Node {
 
     /// Remove `name` (rmdir when `dir`, unlink otherwise). Returns the removed node.
     pub fn unlink(&self, name: &[u8], want_dir: bool, cred: &Cred) -> KResult<Arc<Node>> {
+        self.unlink_ext(name, want_dir, cred, false)
+    }
+
+    /// [`Node::unlink`], leaving a whiteout in the name's place when `whiteout` (the
+    /// overlay's lower layer has the name too).
+    pub fn unlink_ext(&self, name: &[u8], want_dir: bool, cred: &Cred, whiteout: bool) -> KResult<Arc<Node>> {
         let _ns = lock(&self.fs.ns);
         let victim = self.dir()?.get(name).cloned().ok_or(errno!(ENOENT))?;
         self.may_delete(&victim, cred)?;
@@ -532,7 +694,13 @@ impl Node {
             (true, true) if !victim.is_empty_dir() => return_errno!(ENOTEMPTY),
             _ => {}
         }
-        self.dir()?.remove(name);
+        {
+            let mut d = self.dir()?;
+            d.remove(name);
+            if whiteout {
+                d.whiteouts.insert(name.to_vec());
+            }
+        }
         let t = now();
         {
             let mut v = victim.meta();
@@ -558,6 +726,20 @@ impl Node {
         new_name: &[u8],
         flags: u32,
         cred: &Cred,
+    ) -> KResult<()> {
+        Self::rename_ext(old_dir, old_name, new_dir, new_name, flags, cred, false)
+    }
+
+    /// [`Node::rename`], leaving a whiteout at the old name when `whiteout_old` (the
+    /// overlay's lower layer has that name too).
+    pub fn rename_ext(
+        old_dir: &Arc<Node>,
+        old_name: &[u8],
+        new_dir: &Arc<Node>,
+        new_name: &[u8],
+        flags: u32,
+        cred: &Cred,
+        whiteout_old: bool,
     ) -> KResult<()> {
         let _ns = lock(&old_dir.fs.ns);
         let old = old_dir.dir()?.get(old_name).cloned().ok_or(errno!(ENOENT))?;
@@ -626,10 +808,16 @@ impl Node {
                 let (mut a, mut b) = (old_dir.dir()?, new_dir.dir()?);
                 b.insert(new_name, old.clone());
                 a.remove(old_name);
+                if whiteout_old {
+                    a.whiteouts.insert(old_name.to_vec());
+                }
             } else {
                 let mut a = old_dir.dir()?;
                 a.insert(new_name, old.clone());
                 a.remove(old_name);
+                if whiteout_old {
+                    a.whiteouts.insert(old_name.to_vec());
+                }
             }
             if let Some(n) = &new {
                 let mut m = n.meta();
@@ -1053,7 +1241,7 @@ struct DirFile {
     pos: Mutex<u64>,
 }
 
-fn dtype(mode: u32) -> u8 {
+pub(crate) fn dtype(mode: u32) -> u8 {
     use kernel_abi::flags::dt::*;
     match mode & S_IFMT {
         S_IFDIR => DT_DIR,

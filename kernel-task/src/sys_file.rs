@@ -576,7 +576,7 @@ fn do_access(t: &mut Task, dirfd: u64, path: u64, mode: u64, flags: u32) -> KRes
     let mode = mode as u32;
     let (uid, gid) = if flags & AT_EACCESS != 0 { (t.creds.euid, t.creds.egid) } else { (t.creds.uid, t.creds.gid) };
     let writable_fs = match &target {
-        Target::Dentry(d) => !matches!(d.inode(), kernel_fs::Inode::Host(_)),
+        Target::Dentry(d) => !d.is_read_only(),
         Target::File(_) => true,
     };
     if mode & W_OK != 0 && !writable_fs && st.st_mode & S_IFMT != S_IFCHR {

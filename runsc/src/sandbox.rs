@@ -155,7 +155,10 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     let mf = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE).map_err(|e| setup("memory file", &e))?);
     let platform = Arc::new(PtracePlatform::new(mf.fd()).map_err(|e| setup("ptrace platform", &e))?);
     let root_fd = host::open_root_dir("/").map_err(|e| setup("opening the host root", &e))?;
-    let root = host::new_root(root_fd, mf.clone()).map_err(|e| setup("host root", &e))?;
+    let host_root = host::new_root(root_fd, mf.clone()).map_err(|e| setup("host root", &e))?;
+    // The host's root, read-only, under a private writable layer in the memory file.
+    let root =
+        kernel_fs::overlay::new_root(host_root, mf.clone(), tmpfs_size()).map_err(|e| setup("root overlay", &e))?;
     mount_synthetic(&root);
     mount_tmpfs(&root, &mf).map_err(|e| setup("mounting tmpfs", &e))?;
     log::debug!("platform and memory file ready after {:?}", t0.elapsed());
