@@ -344,8 +344,14 @@ impl SynthNode for PidDir {
                 let g = self.group.clone();
                 gen(i, move || limits_text(&*g.upgrade().ok_or(errno!(ESRCH))?))
             }
-            b"mounts" => gen(i, || Ok(MOUNTS.as_bytes().to_vec())),
-            b"mountinfo" => gen(i, || Ok(MOUNTINFO.as_bytes().to_vec())),
+            b"mounts" => {
+                let k = k.clone();
+                gen(i, move || mount_table(&k, false))
+            }
+            b"mountinfo" => {
+                let k = k.clone();
+                gen(i, move || mount_table(&k, true))
+            }
             b"cgroup" => gen(i, || Ok(b"0::/\n".to_vec())),
             b"oom_score_adj" => gen(i, || Ok(b"0\n".to_vec())),
             b"fd" => Arc::new(FdDir { group: self.group.clone(), pid: tid }),
@@ -372,17 +378,32 @@ impl SynthNode for PidDir {
 }
 
 /// `struct` of the mounts the sandbox shows.
-const MOUNTS: &str = "rootfs / rootfs ro,relatime 0 0\n\
-proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n\
-tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n\
-tmpfs /dev tmpfs rw,nosuid 0 0\n\
-tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n";
+/// The sandbox's mounts: (id, parent id, mount point, type, source, options).
+const MOUNTS: [(u32, u32, &str, &str, &str, &str); 5] = [
+    (1, 0, "/", "overlay", "overlay", "rw,relatime"),
+    (2, 1, "/proc", "proc", "proc", "rw,nosuid,nodev,noexec,relatime"),
+    (3, 1, "/tmp", "tmpfs", "tmpfs", "rw,nosuid,nodev"),
+    (4, 1, "/dev", "tmpfs", "tmpfs", "rw,nosuid"),
+    (5, 4, "/dev/shm", "tmpfs", "tmpfs", "rw,nosuid,nodev"),
+];
 
-const MOUNTINFO: &str = "1 0 0:1 / / ro,relatime - rootfs rootfs ro\n\
-2 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n\
-3 1 0:2 / /tmp rw,nosuid,nodev - tmpfs tmpfs rw\n\
-4 1 0:3 / /dev rw,nosuid - tmpfs tmpfs rw\n\
-5 4 0:4 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw\n";
+/// /proc/[pid]/mounts (`info` false) or mountinfo, with each mount's device as stat
+/// reports it for the mount point (which is how df and findmnt match them).
+fn mount_table(k: &Weak<Kernel>, info: bool) -> KResult<Vec<u8>> {
+    let k = k.upgrade().ok_or(errno!(ESRCH))?;
+    let mut out = String::new();
+    for (id, parent, point, fstype, source, opts) in MOUNTS {
+        let Ok(d) = kernel_fs::path::resolve(&k.root, &k.root, point.as_bytes(), true) else { continue };
+        if info {
+            let dev = d.stat().map(|s| s.st_dev).unwrap_or(0);
+            let (major, minor) = (libc::major(dev), libc::minor(dev));
+            out.push_str(&format!("{id} {parent} {major}:{minor} / {point} {opts} - {fstype} {source} rw\n"));
+        } else {
+            out.push_str(&format!("{source} {point} {fstype} {opts} 0 0\n"));
+        }
+    }
+    Ok(out.into_bytes())
+}
 
 /// The bytes of argv (`cmdline`) or envp (`environ`) as the process holds them now.
 fn read_range(v: &crate::thread::ProcView, args: bool) -> KResult<Vec<u8>> {

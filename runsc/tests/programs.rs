@@ -872,6 +872,58 @@ fn tmp_is_private_to_the_sandbox() {
 }
 
 #[test]
+fn file_tools_give_native_results() {
+    // busybox's file tools, sqlite in WAL mode, python's file modules and git, in a
+    // fresh directory under /tmp (the sandbox's tmpfs; natively the host's /tmp).
+    for p in ["/usr/bin/busybox", "/usr/bin/sqlite3", "/usr/bin/python3", "/usr/bin/git"] {
+        require(p);
+    }
+    let script = r#"
+set -e
+W=$(mktemp -d) && cd "$W"
+busybox mkdir -p src/a/b && echo hello > src/a/b/f && busybox ln -s a/b/f src/l
+busybox cp -a src dst && busybox ls -la dst | busybox wc -l && busybox readlink dst/l
+busybox tar c src | (mkdir t && cd t && busybox tar x) && busybox find t | busybox sort
+printf 'b\na\nc\n' > s && busybox sort s && busybox sed -i s/a/A/ s && cat s
+busybox grep -r hello . | busybox sort
+busybox du -s src | busybox cut -f2
+busybox df / "$W" | busybox wc -l
+/usr/bin/sqlite3 db 'pragma journal_mode=wal; create table t(x); insert into t values(1),(2); select sum(x) from t;'
+/usr/bin/sqlite3 db 'select count(*) from t;'
+/usr/bin/python3 -c '
+import tempfile, shutil, os, pathlib, fcntl, mmap
+d = tempfile.mkdtemp(dir=".")
+shutil.copytree("src", d + "/c", symlinks=True)
+print(sorted(os.path.relpath(r, d) for r, _, _ in os.walk(d)))
+p = pathlib.Path(d) / "m"
+p.write_bytes(b"x" * 8192)
+with open(p, "r+b") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    m = mmap.mmap(f.fileno(), 8192)
+    m[4094:4099] = b"hello"
+    m.flush()
+    m.close()
+print(p.read_bytes()[4090:4100], sorted(x.name for x in pathlib.Path(d).iterdir()))
+'
+/usr/bin/git init -q g && cd g
+/usr/bin/git -c user.email=a@b -c user.name=n commit -q --allow-empty -m first
+echo x > f && /usr/bin/git add f && /usr/bin/git -c user.email=a@b -c user.name=n commit -qm second
+/usr/bin/git log --format=%s && /usr/bin/git ls-files && /usr/bin/git status --porcelain | wc -l
+cd / && rm -r "$W" && test ! -e "$W" && echo cleaned
+"#;
+    let n = native(&["/bin/sh", "-c", script]);
+    let o = sandboxed(&["/bin/sh", "-c", script]);
+    assert_eq!(n.status.code(), Some(0), "native run failed: {}", String::from_utf8_lossy(&n.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&n.stdout),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
 fn dev_shm_is_writable() {
     let o = sandboxed(&["/bin/sh", "-c", "mkdir /dev/shm/d && echo x > /dev/shm/d/f && cat /dev/shm/d/f"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "x\n", "stderr: {}", String::from_utf8_lossy(&o.stderr));
