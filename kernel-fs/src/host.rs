@@ -28,6 +28,18 @@ const RECENT_DENTRIES: usize = 512;
 
 /// Make the root dentry of a host filesystem from a directory fd (taken over).
 pub fn new_root(dirfd: OwnedFd, mf: Arc<MemoryFile>) -> KResult<Arc<Dentry>> {
+    Ok(Dentry::new_root(root_inode(dirfd, mf)?))
+}
+
+/// Mount the host directory `dirfd` (taken over), read-only, as `parent/name` (a bind
+/// mount).
+pub fn mount(parent: &Arc<Dentry>, name: &[u8], dirfd: OwnedFd, mf: Arc<MemoryFile>) -> KResult<Arc<Dentry>> {
+    let d = Dentry::new_child(parent, name, root_inode(dirfd, mf)?);
+    parent.attach(d.clone());
+    Ok(d)
+}
+
+fn root_inode(dirfd: OwnedFd, mf: Arc<MemoryFile>) -> KResult<Inode> {
     let shared = Arc::new(HostShared {
         mf,
         caches: Mutex::new(HashMap::new()),
@@ -37,7 +49,7 @@ pub fn new_root(dirfd: OwnedFd, mf: Arc<MemoryFile>) -> KResult<Arc<Dentry>> {
     if st.st_mode & S_IFMT != S_IFDIR {
         return_errno!(ENOTDIR);
     }
-    Ok(Dentry::new_root(Inode::Host(HostInode { fd: Arc::new(dirfd), stat: st, shared })))
+    Ok(Inode::Host(HostInode { fd: Arc::new(dirfd), stat: st, shared }))
 }
 
 /// The calling thread's host errno as an [`Error`] (EIO if it is not one Linux defines).
@@ -166,7 +178,10 @@ impl HostInode {
         }
         let parent = dentry.parent_raw();
         let fd = match parent.as_deref().map(|p| p.inode()) {
-            Some(Inode::Host(parent)) => openat(parent.fd.as_raw_fd(), &dentry.name(), host_flags)?,
+            // (The root of a bind mount sits under another filesystem's directory.)
+            Some(Inode::Host(parent)) if Arc::ptr_eq(&parent.shared, &self.shared) => {
+                openat(parent.fd.as_raw_fd(), &dentry.name(), host_flags)?
+            }
             _ => openat(self.fd.as_raw_fd(), b".", host_flags)?,
         };
         let st = fstat(fd.as_raw_fd())?;

@@ -63,6 +63,25 @@ pub fn new_root(lower: Arc<Dentry>, mf: Arc<MemoryFile>, max_bytes: u64) -> KRes
     Ok(Dentry::new_root_over(Inode::Tmpfs(root), Some(lower)))
 }
 
+/// Mount an overlay of a fresh tmpfs over the directory `lower` as `parent/name` (a
+/// writable bind mount whose changes stay in the sandbox).
+pub fn mount(
+    parent: &Arc<Dentry>,
+    name: &[u8],
+    lower: Arc<Dentry>,
+    mf: Arc<MemoryFile>,
+    max_bytes: u64,
+) -> KResult<Arc<Dentry>> {
+    if !lower.is_dir() {
+        return_errno!(ENOTDIR);
+    }
+    let st = lower.stat()?;
+    let top = Tmpfs::new_overlay_root(mf, max_bytes, &st);
+    let d = Dentry::new_child_over(parent, name, Inode::Tmpfs(top), Some(lower));
+    parent.attach(d.clone());
+    Ok(d)
+}
+
 /// The upper dentry of the overlay a lower-layer node belongs to (the nearest ancestor
 /// that an upper dentry stands for), or `None` outside any overlay.
 pub(crate) fn upper_of(d: &Arc<Dentry>) -> Option<Arc<Dentry>> {

@@ -389,6 +389,13 @@ impl Kernel {
         let _ = self.signal_process(pid, Siginfo::from_process(sig, 0, 0, 0));
     }
 
+    /// The sandbox's live processes, in order (for `runsc ps` and `kill --all`).
+    pub fn pids(&self) -> Vec<i32> {
+        let mut v = self.live_pids(0);
+        v.sort_unstable();
+        v
+    }
+
     /// Live processes other than `except`.
     pub(crate) fn live_pids(&self, except: i32) -> Vec<i32> {
         self.procs()

@@ -1,5 +1,5 @@
-//! `runsc`: the rvisor binary. This milestone provides `runsc do`, which runs one command
-//! in a sandbox whose root is the host's root, read-only.
+//! `runsc`: the rvisor binary: `runsc do`, which runs one command in a sandbox over the
+//! host's root, and the runc-compatible OCI lifecycle commands (see [`oci`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use clap::{Parser, Subcommand};
 
+mod oci;
 mod sandbox;
 
 #[derive(Parser, Debug)]
@@ -24,17 +25,117 @@ struct Cli {
     /// File to write the debug log to instead of stderr.
     #[arg(long = "debug-log", global = true, value_name = "FILE")]
     debug_log: Option<std::path::PathBuf>,
+    /// Directory holding the state of containers.
+    #[arg(long, global = true, default_value = "/var/run/runsc")]
+    root: std::path::PathBuf,
+    /// File to which errors are logged (as runc does, for the caller to read).
+    #[arg(long, global = true, value_name = "FILE")]
+    log: Option<std::path::PathBuf>,
+    /// Format of --log: text or json.
+    #[arg(long = "log-format", global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    /// Networking: only "none" (loopback inside the sandbox) exists yet.
+    #[arg(long, global = true, default_value = "none", value_parser = ["none", "sandbox", "host"])]
+    network: String,
+    /// Accepted for compatibility with runc's callers; cgroups are not managed yet.
+    #[arg(long = "systemd-cgroup", global = true, hide = true)]
+    systemd_cgroup: bool,
+    /// Accepted for compatibility: runsc runs as the calling user.
+    #[arg(long, global = true, hide = true, num_args = 0..=1, default_missing_value = "true")]
+    rootless: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a command in a new sandbox whose root is the host's root (read-only).
+    /// Run a command in a new sandbox over the host's root (changes stay in the sandbox).
     Do {
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         cmd: Vec<std::ffi::OsString>,
+    },
+    /// Create a container from a bundle; its program runs on `start`.
+    Create {
+        /// The bundle directory (holding config.json).
+        #[arg(long, short = 'b', default_value = ".")]
+        bundle: std::path::PathBuf,
+        /// File to write the sandbox process's pid to.
+        #[arg(long = "pid-file")]
+        pid_file: Option<std::path::PathBuf>,
+        /// Unix socket to send a terminal's master to (not supported yet).
+        #[arg(long = "console-socket")]
+        console_socket: Option<std::path::PathBuf>,
+        /// Accepted for compatibility.
+        #[arg(long = "no-pivot", hide = true)]
+        no_pivot: bool,
+        /// Accepted for compatibility.
+        #[arg(long = "no-new-keyring", hide = true)]
+        no_new_keyring: bool,
+        /// The container id.
+        id: String,
+    },
+    /// Run the program of a created container.
+    Start { id: String },
+    /// Print a container's state as JSON.
+    State { id: String },
+    /// Send a signal (name or number; TERM by default) to a container's first process.
+    Kill {
+        /// Signal every process of the container.
+        #[arg(long, short = 'a')]
+        all: bool,
+        id: String,
+        #[arg(default_value = "TERM")]
+        signal: String,
+    },
+    /// Remove a stopped container (any container with --force).
+    Delete {
+        #[arg(long, short = 'f')]
+        force: bool,
+        id: String,
+    },
+    /// Create and start a container, and wait for it unless --detach.
+    Run {
+        #[arg(long, short = 'b', default_value = ".")]
+        bundle: std::path::PathBuf,
+        #[arg(long = "pid-file")]
+        pid_file: Option<std::path::PathBuf>,
+        #[arg(long, short = 'd')]
+        detach: bool,
+        #[arg(long = "console-socket")]
+        console_socket: Option<std::path::PathBuf>,
+        id: String,
+    },
+    /// List containers.
+    List {
+        /// text or json.
+        #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        /// Only the ids.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// List the processes of a container (pids inside the sandbox).
+    Ps {
+        #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        id: String,
+    },
+    /// Wait for a container to stop and print its exit status.
+    Wait { id: String },
+    /// Write a starting config.json into the bundle.
+    Spec {
+        #[arg(long, short = 'b', default_value = ".")]
+        bundle: std::path::PathBuf,
+    },
+    /// The sandbox process of a container (started by create).
+    #[command(hide = true)]
+    Boot {
+        #[arg(long)]
+        bundle: std::path::PathBuf,
+        #[arg(long = "ready-fd")]
+        ready_fd: i32,
+        id: String,
     },
 }
 
@@ -70,6 +171,67 @@ fn init_logging(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Report a failed command as runc does: on stderr, and in --log in its format.
+fn report(cli: &Cli, e: &anyhow::Error) {
+    let msg = format!("{e:#}");
+    eprintln!("runsc: {msg}");
+    if let Some(path) = &cli.log {
+        let line = if cli.log_format == "json" {
+            serde_json::json!({ "level": "error", "msg": msg, "time": oci::now() }).to_string()
+        } else {
+            format!("time=\"{}\" level=error msg={:?}", oci::now(), msg)
+        };
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
+fn global(cli: &Cli) -> oci::Global {
+    let mut passthrough = vec!["--root".to_string(), cli.root.display().to_string()];
+    if cli.strace {
+        passthrough.push("--strace".into());
+    }
+    if cli.debug {
+        passthrough.push("--debug".into());
+    }
+    if let Some(p) = &cli.debug_log {
+        passthrough.push("--debug-log".into());
+        passthrough.push(p.display().to_string());
+    }
+    oci::Global { root: cli.root.clone(), strace: cli.strace, passthrough }
+}
+
+fn lifecycle(cli: &Cli) -> anyhow::Result<u8> {
+    let g = global(cli);
+    let code = match &cli.command {
+        Command::Do { .. } => unreachable!("handled by main"),
+        Command::Create { bundle, pid_file, console_socket, id, .. } => {
+            if console_socket.is_some() {
+                anyhow::bail!("--console-socket: terminals are not supported yet");
+            }
+            oci::create(&g, id, bundle, pid_file.as_deref())?;
+            0
+        }
+        Command::Start { id } => oci::start(&g, id).map(|_| 0)?,
+        Command::State { id } => oci::state(&g, id).map(|_| 0)?,
+        Command::Kill { all, id, signal } => oci::kill(&g, id, oci::parse_signal(signal)?, *all).map(|_| 0)?,
+        Command::Delete { force, id } => oci::delete(&g, id, *force).map(|_| 0)?,
+        Command::Run { bundle, pid_file, detach, console_socket, id } => {
+            if console_socket.is_some() {
+                anyhow::bail!("--console-socket: terminals are not supported yet");
+            }
+            oci::run(&g, id, bundle, pid_file.as_deref(), *detach)? as u8
+        }
+        Command::List { format, quiet } => oci::list(&g, format == "json", *quiet).map(|_| 0)?,
+        Command::Ps { format, id } => oci::ps(&g, id, format == "json").map(|_| 0)?,
+        Command::Wait { id } => oci::wait(&g, id).map(|_| 0)?,
+        Command::Spec { bundle } => oci::spec(bundle).map(|_| 0)?,
+        Command::Boot { bundle, ready_fd, id } => oci::boot(&g, id, bundle, *ready_fd)? as u8,
+    };
+    Ok(code)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = init_logging(&cli) {
@@ -82,6 +244,18 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("runsc: {e:#}");
                 ExitCode::from(e.exit_code())
+            }
+        },
+        _ => match lifecycle(&cli) {
+            Ok(code) => ExitCode::from(code),
+            // The sandbox process's stderr is the container's: create reports its errors.
+            Err(e) if matches!(cli.command, Command::Boot { .. }) => {
+                log::debug!("{e:#}");
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                report(&cli, &e);
+                ExitCode::from(1)
             }
         },
     }

@@ -133,19 +133,88 @@ fn tmpfs_size() -> u64 {
     (host / 2).clamp(64 << 20, MEMORY_FILE_SIZE / 2)
 }
 
-/// Fresh, private tmpfs mounts at /tmp and /dev/shm (sticky and world-writable, as on a
-/// host), so that what the sandbox writes there never reaches the host. The host's /tmp
-/// shows through the sandbox's, read-only, where the sandbox has not made a name.
-fn mount_tmpfs(root: &Arc<kernel_fs::Dentry>, mf: &Arc<MemoryFile>) -> Result<(), Errno> {
-    let size = tmpfs_size();
-    kernel_fs::tmpfs::mount_over(root, b"tmp", mf.clone(), size, 0o1777);
-    let dev = root.lookup(b"dev").map_err(|e| e.errno)?;
-    kernel_fs::tmpfs::mount(&dev, b"shm", mf.clone(), size, 0o1777);
-    Ok(())
+/// A mount the caller asks for, beyond the Sentry's own (/proc, /dev, /dev/shm).
+pub enum Mount {
+    /// A fresh tmpfs at this path.
+    Tmpfs(Vec<u8>),
+    /// A host directory at this path: read-only, or (writable) under a private overlay.
+    Bind { dest: Vec<u8>, source: std::path::PathBuf, read_only: bool },
 }
 
-/// Run `cmd` in a fresh sandbox; returns the shell-style exit status.
-pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
+/// What a sandbox runs and how its file tree is made.
+pub struct Config {
+    /// The host directory that is the sandbox's root.
+    pub rootfs: std::path::PathBuf,
+    /// Whether the root is read-only (else a private overlay: changes stay inside).
+    pub read_only_root: bool,
+    /// Whether /tmp is a private tmpfs over the root's /tmp.
+    pub tmp_over: bool,
+    /// Further mounts, in order.
+    pub mounts: Vec<Mount>,
+    /// The program's arguments (the first is looked up in the sandbox's PATH).
+    pub argv: Vec<Vec<u8>>,
+    /// Its environment.
+    pub envp: Vec<Vec<u8>>,
+    /// Its working directory, inside the sandbox (the root if it does not resolve).
+    pub cwd: Vec<u8>,
+    /// Its user and group ids.
+    pub ids: (u32, u32),
+    /// The UTS hostname.
+    pub hostname: String,
+    /// Print every system call.
+    pub strace: bool,
+    /// The host descriptors that become its stdin, stdout and stderr.
+    pub stdio: [i32; 3],
+}
+
+/// A sandbox whose first process is loaded and ready to run.
+pub struct Prepared {
+    kernel: Arc<Kernel>,
+    task: Task,
+    name: String,
+    forwarded: libc::sigset_t,
+    t0: std::time::Instant,
+}
+
+/// Mount `make(parent, name)` at `dest` in the tree under `root`, making missing
+/// directories on the way; the directories on the way are pinned (attached) so that
+/// the mount stays reachable.
+fn mount_at(
+    root: &Arc<kernel_fs::Dentry>,
+    dest: &[u8],
+    make: impl FnOnce(&Arc<kernel_fs::Dentry>, &[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let shown = String::from_utf8_lossy(dest).into_owned();
+    let comps: Vec<&[u8]> = dest.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").collect();
+    let Some((last, dirs)) = comps.split_last() else { return Err(format!("mount over the root {shown}")) };
+    if comps.contains(&&b".."[..]) {
+        return Err(format!("mount destination {shown} has '..'"));
+    }
+    let root_cred = kernel_fs::Cred::root();
+    let mut cur = root.clone();
+    for c in dirs {
+        let next = match cur.lookup(c) {
+            Ok(d) => d,
+            Err(e) if e.errno == Errno::ENOENT => cur
+                .create_child(c, kernel_fs::tmpfs::NewKind::Dir, 0o755, &root_cred)
+                .map_err(|e| format!("making the mount point {shown}: {e}"))?,
+            Err(e) => return Err(format!("mount point {shown}: {e}")),
+        };
+        if !next.is_dir() {
+            return Err(format!("mount point {shown}: not a directory"));
+        }
+        cur.attach(next.clone());
+        cur = next;
+    }
+    if cur.lookup(last).is_err() {
+        // The mount point itself, as runc makes it.
+        let _ = cur.create_child(last, kernel_fs::tmpfs::NewKind::Dir, 0o755, &root_cred);
+    }
+    make(&cur, last)
+}
+
+/// Build the sandbox `cfg` describes and load its first program.
+pub fn prepare(cfg: Config) -> Result<Prepared, DoError> {
     let setup = |what: &str, e: &dyn std::fmt::Display| DoError::Setup(format!("{what}: {e}"));
     let t0 = std::time::Instant::now();
     // Forwarded signals are blocked in every thread runsc starts and taken by one thread.
@@ -154,29 +223,99 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
     raise_fd_limit();
     let mf = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE).map_err(|e| setup("memory file", &e))?);
     let platform = Arc::new(PtracePlatform::new(mf.fd()).map_err(|e| setup("ptrace platform", &e))?);
-    let root_fd = host::open_root_dir("/").map_err(|e| setup("opening the host root", &e))?;
+    let rootfs = cfg.rootfs.to_str().ok_or_else(|| setup("root path", &"not UTF-8"))?;
+    let root_fd = host::open_root_dir(rootfs).map_err(|e| setup(&format!("opening the root {rootfs}"), &e))?;
     let host_root = host::new_root(root_fd, mf.clone()).map_err(|e| setup("host root", &e))?;
-    // The host's root, read-only, under a private writable layer in the memory file.
-    let root =
-        kernel_fs::overlay::new_root(host_root, mf.clone(), tmpfs_size()).map_err(|e| setup("root overlay", &e))?;
+    let root = if cfg.read_only_root {
+        host_root
+    } else {
+        // The host's files, read-only, under a private writable layer in the memory file.
+        kernel_fs::overlay::new_root(host_root, mf.clone(), tmpfs_size()).map_err(|e| setup("root overlay", &e))?
+    };
     mount_synthetic(&root);
-    mount_tmpfs(&root, &mf).map_err(|e| setup("mounting tmpfs", &e))?;
+    if cfg.tmp_over {
+        kernel_fs::tmpfs::mount_over(&root, b"tmp", mf.clone(), tmpfs_size(), 0o1777);
+    }
+    let dev = root.lookup(b"dev").map_err(|e| setup("/dev", &e))?;
+    kernel_fs::tmpfs::mount(&dev, b"shm", mf.clone(), tmpfs_size(), 0o1777);
+    for m in &cfg.mounts {
+        match m {
+            Mount::Tmpfs(dest) => mount_at(&root, dest, |parent, name| {
+                kernel_fs::tmpfs::mount(parent, name, mf.clone(), tmpfs_size(), 0o1777);
+                Ok(())
+            }),
+            Mount::Bind { dest, source, read_only } => mount_at(&root, dest, |parent, name| {
+                let src = source.to_str().ok_or("bind source is not UTF-8")?;
+                let fd = host::open_root_dir(src).map_err(|e| format!("bind source {src}: {e}"))?;
+                let d = host::mount(parent, name, fd, mf.clone()).map_err(|e| format!("bind source {src}: {e}"))?;
+                if !read_only {
+                    let lower = d.clone();
+                    kernel_fs::overlay::mount(parent, name, lower, mf.clone(), tmpfs_size())
+                        .map_err(|e| format!("bind mount of {src}: {e}"))?;
+                }
+                Ok(())
+            }),
+        }
+        .map_err(DoError::Setup)?;
+    }
     log::debug!("platform and memory file ready after {:?}", t0.elapsed());
-    let kernel = Kernel::new(KernelConfig { platform, memory: mf, root: root.clone(), hostname: hostname(), strace });
-    let forward_to = kernel.clone();
+    let kernel = Kernel::new(KernelConfig {
+        platform,
+        memory: mf,
+        root: root.clone(),
+        hostname: cfg.hostname.clone(),
+        strace: cfg.strace,
+    });
     // The sandbox's own /proc, computed from the kernel's state.
     root.attach(kernel_fs::Dentry::new_child(
         &root,
         b"proc",
         kernel_fs::Inode::Synth(kernel_task::procfs::root(&kernel)),
     ));
+    let cwd = path::resolve(&root, &root, &cfg.cwd, true).ok().filter(|d| d.is_dir()).unwrap_or_else(|| root.clone());
+    let name = String::from_utf8_lossy(cfg.argv.first().map_or(&b""[..], |a| a)).into_owned();
+    let path_var = cfg
+        .envp
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    let filename = cfg
+        .argv
+        .first()
+        .and_then(|a| find_command(&root, &cwd, a, path_var))
+        .ok_or_else(|| DoError::NotFound(name.clone()))?;
+    let stdio = cfg.stdio.map(stdio_file);
+    let mut task =
+        Task::new_init(kernel.clone(), stdio, cwd, cfg.ids).map_err(|e| setup("creating the first task", &e))?;
+    log::debug!("first task created after {:?}", t0.elapsed());
+    task.exec(&filename, cfg.argv, cfg.envp).map_err(|e| match e.errno {
+        Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
+        errno => DoError::Exec(name.clone(), errno),
+    })?;
+    log::debug!("{name} loaded after {:?}", t0.elapsed());
+    Ok(Prepared { kernel, task, name, forwarded, t0 })
+}
 
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|p| path::resolve(&root, &root, p.as_os_str().as_bytes(), true).ok())
-        .filter(|d| d.is_dir())
-        .unwrap_or_else(|| root.clone());
-    let argv: Vec<Vec<u8>> = cmd.iter().map(|a| a.as_bytes().to_vec()).collect();
+impl Prepared {
+    /// The sandbox's kernel.
+    pub fn kernel(&self) -> &Arc<Kernel> {
+        &self.kernel
+    }
+
+    /// Run the first process to its end (forwarding host signals to it); returns the
+    /// shell-style exit status.
+    pub fn run(self) -> i32 {
+        forward_signals(self.forwarded, self.kernel.clone());
+        let status = self.task.run_process();
+        log::debug!("{} ended ({status:?}) after {:?}", self.name, self.t0.elapsed());
+        status.shell_code()
+    }
+}
+
+/// Run `cmd` in a fresh sandbox over the host's root; returns the shell-style exit
+/// status.
+pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
+    let cwd = std::env::current_dir().map(|p| p.as_os_str().as_bytes().to_vec()).unwrap_or_else(|_| b"/".to_vec());
     let envp: Vec<Vec<u8>> = std::env::vars_os()
         .map(|(k, v)| {
             let mut e = k.as_bytes().to_vec();
@@ -185,33 +324,37 @@ pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {
             e
         })
         .collect();
-    let name = String::from_utf8_lossy(&argv[0]).into_owned();
-    let filename = find_command(&root, &cwd, &argv[0]).ok_or_else(|| DoError::NotFound(name.clone()))?;
     // SAFETY: getuid/getgid have no preconditions.
     #[allow(unsafe_code)]
     let ids = unsafe { (libc::getuid(), libc::getgid()) };
-    let stdio = [stdio_file(0), stdio_file(1), stdio_file(2)];
-    let mut task = Task::new_init(kernel, stdio, cwd, ids).map_err(|e| setup("creating the first task", &e))?;
-    log::debug!("first task created after {:?}", t0.elapsed());
-    forward_signals(forwarded, forward_to);
-    task.exec(&filename, argv, envp).map_err(|e| match e.errno {
-        Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
-        errno => DoError::Exec(name.clone(), errno),
-    })?;
-    log::debug!("{name} loaded after {:?}", t0.elapsed());
-    let status = task.run_process();
-    log::debug!("{name} ended ({status:?}) after {:?}", t0.elapsed());
-    Ok(status.shell_code())
+    let cfg = Config {
+        rootfs: "/".into(),
+        read_only_root: false,
+        tmp_over: true,
+        mounts: Vec::new(),
+        argv: cmd.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        envp,
+        cwd,
+        ids,
+        hostname: hostname(),
+        strace,
+        stdio: [0, 1, 2],
+    };
+    Ok(prepare(cfg)?.run())
 }
 
 /// Resolve a command name as execvp does: a name with a slash is used as is, otherwise it
-/// is searched in $PATH inside the sandbox.
-fn find_command(root: &Arc<kernel_fs::Dentry>, cwd: &Arc<kernel_fs::Dentry>, name: &[u8]) -> Option<Vec<u8>> {
+/// is searched in `path_var` (the program's PATH) inside the sandbox.
+fn find_command(
+    root: &Arc<kernel_fs::Dentry>,
+    cwd: &Arc<kernel_fs::Dentry>,
+    name: &[u8],
+    path_var: &[u8],
+) -> Option<Vec<u8>> {
     if name.contains(&b'/') {
         return Some(name.to_vec());
     }
-    let path_var = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    for dir in path_var.as_bytes().split(|&b| b == b':') {
+    for dir in path_var.split(|&b| b == b':') {
         let dir = if dir.is_empty() { b"." as &[u8] } else { dir };
         let mut candidate = dir.to_vec();
         candidate.push(b'/');
