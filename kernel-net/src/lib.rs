@@ -55,6 +55,12 @@
 
 pub mod abi;
 pub mod addr;
+pub mod common;
+pub mod inet;
+pub mod inet_addr;
+pub mod inet_opts;
+pub mod loopback;
+pub mod ports;
 pub mod unix;
 
 #[cfg(test)]
