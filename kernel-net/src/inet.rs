@@ -119,10 +119,9 @@ impl InetSocket {
     /// connect(2). TCP: EINPROGRESS for a non-blocking socket; for a blocking one EAGAIN
     /// means "wait with [`InetSocket::finish_connect`]".
     pub fn connect(&self, raw: &[u8], nonblock: bool) -> KResult<()> {
-        let dst = self.parse(raw, Purpose::Connect)?;
         match self.ep().proto {
-            Proto::Tcp => self.ep().connect_tcp(dst, nonblock),
-            Proto::Udp => self.ep().connect_udp(dst),
+            Proto::Tcp => self.ep().connect_tcp(self.parse(raw, Purpose::Connect)?, nonblock),
+            Proto::Udp => self.ep().connect_udp(self.parse(raw, Purpose::DgramConnect)?),
         }
     }
 
@@ -265,7 +264,7 @@ impl InetSocket {
         let mut b = vec![0u8; TCP_INFO_LEN];
         // Linux's TCP_* state numbers.
         b[0] = match st.state {
-            TcpState::Established if st.shutdown & RCV_SHUTDOWN != 0 => 8, // CLOSE_WAIT
+            TcpState::Established if st.fin_rcvd => 8, // CLOSE_WAIT
             TcpState::Established => 1,
             TcpState::SynSent => 2,
             TcpState::Close => 7,

@@ -94,8 +94,11 @@ pub fn source_for(dst: &Ipv6Addr) -> Ipv6Addr {
 pub enum Purpose {
     /// bind(2): AF_UNSPEC only with INADDR_ANY, on an AF_INET socket.
     Bind,
-    /// connect(2): AF_UNSPEC dissolves the association.
+    /// connect(2) of a TCP socket: AF_UNSPEC dissolves the association.
     Connect,
+    /// connect(2) of a UDP socket: as `Connect`, and an AF_INET6 socket may also be
+    /// given a `sockaddr_in`.
+    DgramConnect,
     /// sendto/sendmsg: AF_UNSPEC is AF_INET on an AF_INET socket, no address on AF_INET6.
     SendTo,
 }
@@ -114,10 +117,11 @@ pub fn parse_sockaddr(family: u16, raw: &[u8], purpose: Purpose) -> KResult<Opti
         return_errno!(EINVAL);
     }
     let fam = u16::from_ne_bytes([raw[0], raw[1]]);
-    if fam == AF_UNSPEC && (purpose == Purpose::Connect || (purpose == Purpose::SendTo && family == AF_INET6)) {
+    let connect = matches!(purpose, Purpose::Connect | Purpose::DgramConnect);
+    if fam == AF_UNSPEC && (connect || (purpose == Purpose::SendTo && family == AF_INET6)) {
         return Ok(None);
     }
-    if family == AF_INET || (fam == AF_INET && purpose != Purpose::Bind) {
+    if family == AF_INET || (fam == AF_INET && matches!(purpose, Purpose::SendTo | Purpose::DgramConnect)) {
         if raw.len() < SOCKADDR_IN_LEN {
             return_errno!(EINVAL);
         }
@@ -207,9 +211,11 @@ mod tests {
         assert_eq!(parse_sockaddr(AF_INET6, &[0, 0], Purpose::SendTo).unwrap(), None);
         assert!(parse_sockaddr(AF_INET6, &sin6(9, Ipv6Addr::LOCALHOST)[..SIN6_LEN_RFC2133], Purpose::Bind).is_ok());
         assert_eq!(e(parse_sockaddr(AF_INET6, &[1], Purpose::Bind)), Errno::EINVAL);
-        // A v6 socket may send to or connect to a plain sockaddr_in.
+        // A v6 UDP socket may send to or connect to a plain sockaddr_in; TCP may not.
         let to = parse_sockaddr(AF_INET6, &raw, Purpose::SendTo).unwrap().unwrap();
         assert_eq!(to.ip, LOOPBACK4);
+        assert!(parse_sockaddr(AF_INET6, &raw, Purpose::DgramConnect).unwrap().is_some());
+        assert_eq!(e(parse_sockaddr(AF_INET6, &raw, Purpose::Connect)), Errno::EINVAL);
     }
 
     #[test]

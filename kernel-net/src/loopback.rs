@@ -86,7 +86,7 @@ pub(crate) struct St {
     dgram_bytes: usize,
     pub(crate) shutdown: u8,
     /// End-of-file arrived (Linux's SOCK_DONE).
-    fin_rcvd: bool,
+    pub(crate) fin_rcvd: bool,
     err: Option<Errno>,
     released: bool,
     pub(crate) opts: Opts,
@@ -375,9 +375,8 @@ impl Ep {
             st.state = TcpState::Close;
             st.shutdown = SHUTDOWN_MASK;
             st.err = Some(e);
-            if !st.port_locked {
-                self.unbind_locked(&mut st);
-            } else if !st.addr_locked {
+            // The port stays bound (Linux keeps it); the address is forgotten.
+            if !st.addr_locked {
                 let w = self.wildcard();
                 if let Some(l) = st.local.as_mut() {
                     l.ip = w;
