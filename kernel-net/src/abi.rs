@@ -113,3 +113,71 @@ pub const SOCKADDR_UN_LEN: usize = 110;
 pub const SUN_PATH_OFFSET: usize = 2;
 /// Most descriptors one SCM_RIGHTS message may carry (SCM_MAX_FD).
 pub const SCM_MAX_FD: usize = 253;
+
+/// Protocol levels and numbers (in.h).
+pub const IPPROTO_IP: i32 = 0;
+/// TCP.
+pub const IPPROTO_TCP: i32 = 6;
+/// UDP.
+pub const IPPROTO_UDP: i32 = 17;
+/// IPv6 options.
+pub const IPPROTO_IPV6: i32 = 41;
+
+/// More SOL_SOCKET options (inet sockets use them).
+pub const SO_PRIORITY: i32 = 12;
+/// Linger on close.
+pub const SO_LINGER: i32 = 13;
+/// Share a port among sockets of one user.
+pub const SO_REUSEPORT: i32 = 15;
+/// Receive low-water mark.
+pub const SO_RCVLOWAT: i32 = 18;
+/// Send low-water mark (read-only in Linux).
+pub const SO_SNDLOWAT: i32 = 19;
+
+/// IPPROTO_IP options.
+pub const IP_TOS: i32 = 1;
+/// Time to live of outgoing packets.
+pub const IP_TTL: i32 = 2;
+/// Receive IP_PKTINFO control messages.
+pub const IP_PKTINFO: i32 = 8;
+/// Extended error reporting.
+pub const IP_RECVERR: i32 = 11;
+/// Multicast time to live.
+pub const IP_MULTICAST_TTL: i32 = 33;
+/// Multicast loopback.
+pub const IP_MULTICAST_LOOP: i32 = 34;
+/// IPPROTO_IPV6: hop limit of outgoing unicast packets.
+pub const IPV6_UNICAST_HOPS: i32 = 16;
+/// IPPROTO_IPV6: the socket speaks IPv6 only (no IPv4-mapped traffic).
+pub const IPV6_V6ONLY: i32 = 26;
+/// IPPROTO_IPV6: traffic class of outgoing packets.
+pub const IPV6_TCLASS: i32 = 67;
+
+/// IPPROTO_TCP options.
+pub const TCP_NODELAY: i32 = 1;
+/// Maximum segment size.
+pub const TCP_MAXSEG: i32 = 2;
+/// Hold partial frames.
+pub const TCP_CORK: i32 = 3;
+/// Idle time before keepalive probes.
+pub const TCP_KEEPIDLE: i32 = 4;
+/// Time between keepalive probes.
+pub const TCP_KEEPINTVL: i32 = 5;
+/// Keepalive probes before the connection is dropped.
+pub const TCP_KEEPCNT: i32 = 6;
+/// SYN retransmits.
+pub const TCP_SYNCNT: i32 = 7;
+/// Lifetime of orphaned FIN_WAIT2 sockets.
+pub const TCP_LINGER2: i32 = 8;
+/// Wake the listener only when data arrives.
+pub const TCP_DEFER_ACCEPT: i32 = 9;
+/// Bound the advertised window.
+pub const TCP_WINDOW_CLAMP: i32 = 10;
+/// `struct tcp_info`.
+pub const TCP_INFO: i32 = 11;
+/// Quick-ack mode.
+pub const TCP_QUICKACK: i32 = 12;
+/// How long unacknowledged data may stay before the connection is dropped.
+pub const TCP_USER_TIMEOUT: i32 = 18;
+/// IPPROTO_UDP: hold datagrams (UDP_CORK).
+pub const UDP_CORK: i32 = 1;

@@ -46,6 +46,15 @@ impl UnixAddr {
         }
         v
     }
+
+    /// What recvfrom and accept report for a sender with this name: nothing for an
+    /// unnamed one, as Linux.
+    pub fn sender_sockaddr(&self) -> Vec<u8> {
+        match self {
+            UnixAddr::Unnamed => Vec::new(),
+            a => a.to_sockaddr(),
+        }
+    }
 }
 
 /// Parse a `sockaddr_un` of `raw.len()` bytes (the length the application gave), as

@@ -1,12 +1,48 @@
 //! Networking for rvisor: sockets as file descriptions.
 //!
-//! This first part is unix domain sockets ([`unix`]): stream, datagram and seqpacket
-//! sockets, socketpair, names in the abstract namespace and in the file tree, listen and
-//! accept, shutdown, SCM_RIGHTS and SCM_CREDENTIALS, and the SOL_SOCKET options programs
-//! use. Inet and netlink sockets come later; the system-call layer answers EAFNOSUPPORT
-//! for them.
+//! - Unix domain sockets ([`unix`]): stream, datagram and seqpacket sockets, socketpair,
+//!   names in the abstract namespace and in the file tree, listen and accept, shutdown,
+//!   SCM_RIGHTS and SCM_CREDENTIALS, and the SOL_SOCKET options programs use.
+//! - Inet sockets ([`inet`]): AF_INET and AF_INET6, TCP and UDP, carried by the
+//!   loopback transport ([`loopback`]) inside the Sentry: `--network=none`, where only
+//!   127.0.0.0/8 and `::1` exist and everything else is ENETUNREACH.
+//! - Netlink comes later; the system-call layer answers EAFNOSUPPORT for it.
 //!
-//! # Design
+//! Shared pieces (waiter lists, shutdown bits, buffer sizes, option encodings, what a
+//! receive returns) are in [`common`].
+//!
+//! # Inet sockets and what comes after loopback
+//!
+//! The inet socket layer is split in three so that other ways of carrying traffic can
+//! be added without touching what applications see:
+//!
+//! 1. **Addresses and ports** ([`inet_addr`], [`ports`]): parsing and encoding
+//!    `sockaddr_in`/`sockaddr_in6` (IPv4 held as v4-mapped IPv6 inside, so dual-stack
+//!    sockets fall out naturally), routing (`route`: loopback or ENETUNREACH), and the
+//!    port table with Linux's bind rules and ephemeral range. A packet stack reuses the
+//!    table for its local ports; its routing table replaces `route`.
+//! 2. **Socket options** ([`inet_opts`]): validation, defaults and level errors, the
+//!    same whatever carries the traffic.
+//! 3. **The transport** ([`inet::Transport`]): today one variant, `Loopback`, whose
+//!    endpoints exchange data directly (a TCP connection is two linked endpoints, like
+//!    a unix stream pair; nothing is ever in flight). Two variants are planned:
+//!    - `Netstack` for `--network=sandbox`: a user-space TCP/IP stack driving the
+//!      sandbox's interface (AF_PACKET or tap). The candidate is smoltcp, which brings
+//!      TCP with window scaling, timestamps, SACK-less retransmission and congestion
+//!      control, UDP, ICMP and IPv4/IPv6, but no listen backlog (one socket per
+//!      handshake: a listener would keep a pool of smoltcp sockets in LISTEN and hand
+//!      the established ones to accept), no SO_REUSEPORT (done in the port table
+//!      here), and no ready-made IPV6_V6ONLY semantics (done here too). Traffic to a
+//!      loopback address would still take the `Loopback` transport, as Linux
+//!      short-circuits lo; the choice is made at connect/bind time from the route.
+//!    - `Host` for `--network=host`: a host socket created by the Sentry, with reads,
+//!      writes and readiness passed through (gVisor's hostinet); options map 1:1.
+//!
+//!    The transport is chosen per socket when it connects or binds; [`inet::InetSocket`]
+//!    keeps the file-level behaviour (blocking is done by the system-call layer on
+//!    EAGAIN, readiness through `poll` and wakers, as for unix sockets).
+//!
+//! # Design of unix sockets
 //!
 //! A socket file (a [`kernel_fs::File`] over [`unix::UnixSocket`]) owns an *endpoint*.
 //! An endpoint has its own receive queue: sending pushes onto the **receiver's** queue,
@@ -55,6 +91,12 @@
 
 pub mod abi;
 pub mod addr;
+pub mod common;
+pub mod inet;
+pub mod inet_addr;
+pub mod inet_opts;
+pub mod loopback;
+pub mod ports;
 pub mod unix;
 
 #[cfg(test)]

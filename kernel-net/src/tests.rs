@@ -8,6 +8,7 @@ use kernel_abi::Errno;
 use kernel_fs::pipe::Waker;
 use kernel_fs::File;
 
+use crate::common::DEFAULT_BUF;
 use crate::unix::*;
 
 const ME: Ucred = Ucred { pid: 7, uid: 1000, gid: 1000 };

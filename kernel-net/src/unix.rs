@@ -9,7 +9,7 @@ use std::time::Duration;
 use kernel_abi::flags::mode::S_IFSOCK;
 use kernel_abi::flags::open::{O_NONBLOCK, O_RDWR};
 use kernel_abi::flags::poll::*;
-use kernel_abi::{errno, return_errno, Errno, KResult, Stat};
+use kernel_abi::{return_errno, Errno, KResult, Stat};
 use kernel_fs::pipe::Waker;
 use kernel_fs::tmpfs::{NewKind, SocketHandle};
 use kernel_fs::{Cred, Dentry, File, FileOps};
@@ -17,6 +17,7 @@ use kernel_mm::MemoryManager;
 
 use crate::abi::*;
 use crate::addr::UnixAddr;
+use crate::common::*;
 
 /// The kind of a unix socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,23 +80,9 @@ impl Ucred {
     }
 }
 
-/// RCV_SHUTDOWN: nothing more will be received.
-const RCV_SHUTDOWN: u8 = 1;
-/// SEND_SHUTDOWN: nothing more may be sent.
-const SEND_SHUTDOWN: u8 = 2;
-const SHUTDOWN_MASK: u8 = RCV_SHUTDOWN | SEND_SHUTDOWN;
-
-/// net.core.wmem_default / rmem_default, and the _max values setsockopt clamps to.
-pub const DEFAULT_BUF: usize = 212_992;
-const BUF_MAX: usize = 212_992;
-/// SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF of x86_64 Linux.
-const MIN_SNDBUF: usize = 4608;
-const MIN_RCVBUF: usize = 2304;
 /// net.unix.max_dgram_qlen: messages a datagram receiver queues from senders it is not
 /// connected to before they wait.
 const MAX_DGRAM_QLEN: usize = 10;
-/// net.core.somaxconn: the largest listen backlog.
-pub const SOMAXCONN: u32 = 4096;
 /// Header room Linux keeps out of a datagram's send buffer (EMSGSIZE above it).
 const DGRAM_OVERHEAD: usize = 32;
 
@@ -152,7 +139,7 @@ struct State {
     sndtimeo: Option<Duration>,
     /// Endpoints waiting for room here (a full datagram queue or backlog).
     blocked: Vec<Weak<Endpoint>>,
-    waiters: Vec<(u64, Arc<dyn Waker>)>,
+    waiters: Waiters,
 }
 
 /// One end of unix communication: what a socket file describes, and also an accepted
@@ -165,8 +152,6 @@ pub struct Endpoint {
     st: Mutex<State>,
 }
 
-static NEXT_INO: AtomicU64 = AtomicU64::new(1);
-static NEXT_WAITER: AtomicU64 = AtomicU64::new(1);
 static NEXT_AUTOBIND: AtomicU64 = AtomicU64::new(1);
 
 /// The abstract namespace (one per Sentry, which serves one sandbox), keyed by
@@ -187,14 +172,6 @@ fn abstract_key(kind: SockType, name: &[u8]) -> Vec<u8> {
 
 /// What a socket inode made by bind(2) holds.
 struct Binding(Weak<Endpoint>);
-
-type Wakers = Vec<Arc<dyn Waker>>;
-
-fn wake(ws: Wakers, events: u32) {
-    for w in ws {
-        w.wake_for(events);
-    }
-}
 
 /// Wake endpoints that waited for room somewhere (their retries decide).
 fn wake_blocked(list: Vec<Weak<Endpoint>>) {
@@ -225,30 +202,13 @@ impl State {
             rcvtimeo: None,
             sndtimeo: None,
             blocked: Vec::new(),
-            waiters: Vec::new(),
+            waiters: Waiters::default(),
         }
     }
 
     fn wakers(&self) -> Wakers {
-        self.waiters.iter().map(|(_, w)| w.clone()).collect()
+        self.waiters.wakers()
     }
-}
-
-/// What a receive returned.
-#[derive(Default)]
-pub struct Received {
-    /// Bytes copied into the buffer.
-    pub len: usize,
-    /// The message's full length (datagrams and records; for MSG_TRUNC).
-    pub full_len: usize,
-    /// The message did not fit (MSG_TRUNC in msg_flags).
-    pub truncated: bool,
-    /// The sender's name.
-    pub from: UnixAddr,
-    /// SCM_RIGHTS descriptions received.
-    pub rights: Vec<Arc<File>>,
-    /// SCM_CREDENTIALS, when SO_PASSCRED is on.
-    pub cred: Option<Ucred>,
 }
 
 /// Where a send or connect goes, as resolved by the caller.
@@ -283,7 +243,7 @@ pub enum BindTo<'a> {
 
 impl Endpoint {
     fn new(kind: SockType, owner: Ucred) -> Arc<Endpoint> {
-        Arc::new(Endpoint { kind, ino: NEXT_INO.fetch_add(1, Ordering::Relaxed), owner, st: Mutex::new(State::new()) })
+        Arc::new(Endpoint { kind, ino: next_ino(), owner, st: Mutex::new(State::new()) })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -410,37 +370,6 @@ pub fn socketpair(kind: SockType, nonblock: bool, owner: Ucred) -> (Arc<File>, A
 /// The unix socket a file describes, if it is one.
 pub fn as_socket(f: &File) -> Option<&UnixSocket> {
     f.as_any().and_then(|a| a.downcast_ref::<UnixSocket>())
-}
-
-fn int_bytes(v: i32) -> Vec<u8> {
-    v.to_ne_bytes().to_vec()
-}
-
-fn timeval_bytes(t: Option<Duration>) -> Vec<u8> {
-    let (s, us) = t.map_or((0, 0), |d| (d.as_secs() as i64, i64::from(d.subsec_micros())));
-    let mut v = s.to_ne_bytes().to_vec();
-    v.extend_from_slice(&us.to_ne_bytes());
-    v
-}
-
-/// A `struct timeval` option value as Linux's `sock_set_timeout` reads it: `None` for
-/// "forever" (zero), EDOM for bad microseconds, zero for a negative time.
-fn parse_timeval(v: &[u8]) -> KResult<Option<Duration>> {
-    if v.len() < 16 {
-        return_errno!(EINVAL);
-    }
-    let sec = i64::from_ne_bytes(v[..8].try_into().map_err(|_| errno!(EINVAL))?);
-    let usec = i64::from_ne_bytes(v[8..16].try_into().map_err(|_| errno!(EINVAL))?);
-    if !(0..1_000_000).contains(&usec) {
-        return_errno!(EDOM);
-    }
-    if sec < 0 {
-        return Ok(Some(Duration::ZERO));
-    }
-    if sec == 0 && usec == 0 {
-        return Ok(None);
-    }
-    Ok(Some(Duration::from_secs(sec as u64) + Duration::from_micros(usec as u64)))
 }
 
 /// Options that are plain booleans at SOL_SOCKET, accepted and reported by Linux for
@@ -631,12 +560,7 @@ impl UnixSocket {
 
     /// shutdown(2).
     pub fn shutdown(&self, how: u32) -> KResult<()> {
-        let mode = match how {
-            SHUT_RD => RCV_SHUTDOWN,
-            SHUT_WR => SEND_SHUTDOWN,
-            SHUT_RDWR => SHUTDOWN_MASK,
-            _ => return_errno!(EINVAL),
-        };
+        let mode = shutdown_bits(how)?;
         let ep = &self.ep;
         let (peer, ws) = {
             let mut st = ep.lock();
@@ -842,7 +766,7 @@ impl UnixSocket {
             let mut first = true;
             while let Some(seg) = st.rx.get_mut(i) {
                 if first {
-                    r.from = seg.from.clone();
+                    r.from = seg.from.sender_sockaddr();
                     if passcred {
                         r.cred = Some(seg.cred);
                     }
@@ -907,7 +831,7 @@ impl UnixSocket {
                 len: k,
                 full_len: seg.data.len(),
                 truncated: k < seg.data.len(),
-                from: seg.from.clone(),
+                from: seg.from.sender_sockaddr(),
                 rights: Vec::new(),
                 cred: passcred.then_some(seg.cred),
             };
@@ -987,19 +911,16 @@ impl UnixSocket {
         if !known {
             return_errno!(ENOPROTOOPT);
         }
-        if val.len() < 4 {
-            return_errno!(EINVAL);
-        }
-        let v = i32::from_ne_bytes([val[0], val[1], val[2], val[3]]);
+        let v = read_int(val)?;
         let wake_out = {
             let mut st = ep.lock();
             match name {
                 SO_SNDBUF => {
-                    st.sndbuf = ((v as u32 as usize).min(BUF_MAX) * 2).max(MIN_SNDBUF);
+                    st.sndbuf = buf_size(v, MIN_SNDBUF);
                     true
                 }
                 SO_RCVBUF => {
-                    st.rcvbuf = ((v as u32 as usize).min(BUF_MAX) * 2).max(MIN_RCVBUF);
+                    st.rcvbuf = buf_size(v, MIN_RCVBUF);
                     false
                 }
                 SO_PASSCRED => {
@@ -1118,13 +1039,11 @@ impl FileOps for UnixSocket {
     }
 
     fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
-        let id = NEXT_WAITER.fetch_add(1, Ordering::Relaxed);
-        self.ep.lock().waiters.push((id, w));
-        Some(id)
+        Some(self.ep.lock().waiters.add(w))
     }
 
     fn remove_waiter(&self, id: u64) {
-        self.ep.lock().waiters.retain(|(i, _)| *i != id);
+        self.ep.lock().waiters.remove(id);
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

@@ -17,6 +17,7 @@ pub(crate) const CAP_SETGID: u32 = 6;
 pub(crate) const CAP_SETUID: u32 = 7;
 pub(crate) const CAP_SETPCAP: u32 = 8;
 pub(crate) const CAP_LINUX_IMMUTABLE: u32 = 9;
+pub(crate) const CAP_NET_BIND_SERVICE: u32 = 10;
 pub(crate) const CAP_SYS_NICE: u32 = 23;
 pub(crate) const CAP_SYS_RESOURCE: u32 = 24;
 pub(crate) const CAP_MKNOD: u32 = 27;

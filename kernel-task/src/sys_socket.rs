@@ -2,10 +2,11 @@
 //! shutdown, getsockname, getpeername, getsockopt, setsockopt, sendto, recvfrom, sendmsg
 //! and recvmsg.
 //!
-//! Only unix domain sockets exist so far ([`kernel_net::unix`]); other families answer
-//! EAFNOSUPPORT. The sockets never block: these handlers wait, interruptibly, as pipe
-//! reads do, honouring SO_RCVTIMEO and SO_SNDTIMEO (a timeout gives EAGAIN, and a signal
-//! EINTR instead of a restart, as Linux).
+//! Unix domain sockets ([`kernel_net::unix`]) and inet sockets ([`kernel_net::inet`],
+//! TCP and UDP over loopback); netlink answers EAFNOSUPPORT. The sockets never block:
+//! these handlers wait, interruptibly, as pipe reads do, honouring SO_RCVTIMEO and
+//! SO_SNDTIMEO (a timeout gives EAGAIN, and a signal EINTR instead of a restart, as
+//! Linux).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,8 +16,10 @@ use kernel_abi::{errno, return_errno, Errno, Iovec, KResult};
 use kernel_fs::path::Last;
 use kernel_fs::File;
 use kernel_net::abi::*;
-use kernel_net::addr::{parse_sockaddr, AddrRequest, UnixAddr};
-use kernel_net::unix::{self, BindTo, Received, SockType, Target, Ucred, UnixSocket};
+use kernel_net::addr::{parse_sockaddr, AddrRequest};
+use kernel_net::common::{Received, SOMAXCONN};
+use kernel_net::inet::{self, InetSocket};
+use kernel_net::unix::{self, BindTo, SockType, Target, Ucred, UnixSocket};
 
 use crate::sys_file::{gather, read_iovecs, scatter};
 use crate::task::Task;
@@ -40,33 +43,83 @@ impl Task {
     }
 }
 
+/// A socket file of either family.
+#[derive(Clone, Copy)]
+enum Sock<'a> {
+    Unix(&'a UnixSocket),
+    Inet(&'a InetSocket),
+}
+
+impl Sock<'_> {
+    fn is_stream(self) -> bool {
+        match self {
+            Sock::Unix(s) => s.is_stream(),
+            Sock::Inet(s) => s.is_stream(),
+        }
+    }
+
+    fn recv_timeout(self) -> Option<Duration> {
+        match self {
+            Sock::Unix(s) => s.recv_timeout(),
+            Sock::Inet(s) => s.recv_timeout(),
+        }
+    }
+
+    fn send_timeout(self) -> Option<Duration> {
+        match self {
+            Sock::Unix(s) => s.send_timeout(),
+            Sock::Inet(s) => s.send_timeout(),
+        }
+    }
+}
+
 /// The socket `fd` refers to: EBADF for no file, ENOTSOCK for another kind of file.
 fn socket_file(t: &Task, fd: u64) -> KResult<Arc<File>> {
     let f = t.file(fd)?;
-    if unix::as_socket(&f).is_none() {
-        return_errno!(ENOTSOCK);
-    }
+    sock(&f)?;
     Ok(f)
 }
 
-fn sock(f: &File) -> KResult<&UnixSocket> {
-    unix::as_socket(f).ok_or(errno!(ENOTSOCK))
+fn sock(f: &File) -> KResult<Sock<'_>> {
+    if let Some(s) = unix::as_socket(f) {
+        return Ok(Sock::Unix(s));
+    }
+    inet::as_socket(f).map(Sock::Inet).ok_or(errno!(ENOTSOCK))
+}
+
+/// The unix socket a file describes (callers checked it is a socket): EOPNOTSUPP for
+/// an inet one, where a unix-only operation was asked.
+fn unix_sock(f: &File) -> KResult<&UnixSocket> {
+    unix::as_socket(f).ok_or(errno!(EOPNOTSUPP))
+}
+
+/// What socket(2) is asked to make.
+enum Kind {
+    Unix(SockType),
+    Inet(u16, inet::Proto),
 }
 
 /// Check socket(2)'s domain, type and protocol: the socket kind and its flags.
-fn socket_args(t: &Task, nr: u64, domain: u64, ty: u64, protocol: u64, pair: bool) -> KResult<(SockType, u32)> {
+fn socket_args(t: &Task, nr: u64, domain: u64, ty: u64, protocol: u64, pair: bool) -> KResult<(Kind, u32)> {
     let ty = ty as u32;
     let flags = ty & !SOCK_TYPE_MASK;
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return_errno!(EINVAL);
     }
     let domain = domain as u32;
+    if domain == u32::from(AF_INET) || domain == u32::from(AF_INET6) {
+        if pair {
+            return_errno!(EOPNOTSUPP);
+        }
+        if ty & SOCK_TYPE_MASK >= 11 {
+            return_errno!(EINVAL);
+        }
+        let proto = inet::proto_for(ty & SOCK_TYPE_MASK, protocol)?;
+        return Ok((Kind::Inet(domain as u16, proto), flags));
+    }
     if domain != u32::from(AF_UNIX) {
-        if domain == u32::from(AF_INET) || domain == u32::from(AF_INET6) || domain == u32::from(AF_NETLINK) {
-            t.kernel.log_once(Some(nr), "only AF_UNIX sockets are supported so far");
-            if pair && domain != u32::from(AF_NETLINK) {
-                return_errno!(EOPNOTSUPP);
-            }
+        if domain == u32::from(AF_NETLINK) {
+            t.kernel.log_once(Some(nr), "netlink sockets are not supported yet");
         }
         return_errno!(EAFNOSUPPORT);
     }
@@ -80,7 +133,7 @@ fn socket_args(t: &Task, nr: u64, domain: u64, ty: u64, protocol: u64, pair: boo
     if protocol != 0 && protocol != u64::from(AF_UNIX) {
         return_errno!(EPROTONOSUPPORT);
     }
-    Ok((kind, flags))
+    Ok((Kind::Unix(kind), flags))
 }
 
 fn install(t: &mut Task, f: Arc<File>, cloexec: bool) -> KResult<i32> {
@@ -90,12 +143,17 @@ fn install(t: &mut Task, f: Arc<File>, cloexec: bool) -> KResult<i32> {
 
 pub(crate) fn sys_socket(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let (kind, flags) = socket_args(t, kernel_abi::nr::SOCKET, a[0], a[1], a[2], false)?;
-    let f = unix::new_socket(kind, flags & SOCK_NONBLOCK != 0, t.ucred());
+    let nonblock = flags & SOCK_NONBLOCK != 0;
+    let f = match kind {
+        Kind::Unix(kind) => unix::new_socket(kind, nonblock, t.ucred()),
+        Kind::Inet(family, proto) => inet::new_socket(family, proto, nonblock, t.creds.euid),
+    };
     Ok(install(t, f, flags & SOCK_CLOEXEC != 0)? as u64)
 }
 
 pub(crate) fn sys_socketpair(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let (kind, flags) = socket_args(t, kernel_abi::nr::SOCKETPAIR, a[0], a[1], a[2], true)?;
+    let Kind::Unix(kind) = kind else { return_errno!(EOPNOTSUPP) };
     let (x, y) = unix::socketpair(kind, flags & SOCK_NONBLOCK != 0, t.ucred());
     let cloexec = flags & SOCK_CLOEXEC != 0;
     let fx = install(t, x, cloexec)?;
@@ -152,18 +210,16 @@ fn write_sockaddr(t: &Task, addr: u64, lenp: u64, bytes: &[u8]) -> KResult<()> {
     t.mm.write_val(lenp, &(bytes.len() as i32))
 }
 
-/// The name a received message came from (nothing for an unnamed sender, as Linux).
-fn from_bytes(a: &UnixAddr) -> Vec<u8> {
-    match a {
-        UnixAddr::Unnamed => Vec::new(),
-        a => a.to_sockaddr(),
-    }
-}
-
 pub(crate) fn sys_bind(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
-    let s = sock(&f)?;
     let raw = read_sockaddr(t, a[1], a[2])?;
+    let s = match sock(&f)? {
+        Sock::Inet(s) => {
+            s.bind(&raw, t.creds.capable(crate::creds::CAP_NET_BIND_SERVICE))?;
+            return Ok(0);
+        }
+        Sock::Unix(s) => s,
+    };
     match parse_sockaddr(&raw)? {
         AddrRequest::Autobind => s.bind(BindTo::Autobind)?,
         AddrRequest::Abstract(n) => s.bind(BindTo::Abstract(n))?,
@@ -183,9 +239,12 @@ pub(crate) fn sys_bind(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_listen(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
-    let backlog = (a[1] as i32 as u32).min(unix::SOMAXCONN);
+    let backlog = (a[1] as i32 as u32).min(SOMAXCONN);
     let cred = t.ucred();
-    sock(&f)?.listen(backlog, cred)?;
+    match sock(&f)? {
+        Sock::Unix(s) => s.listen(backlog, cred)?,
+        Sock::Inet(s) => s.listen(backlog)?,
+    }
     Ok(0)
 }
 
@@ -241,8 +300,15 @@ fn do_accept(t: &mut Task, a: [u64; 6], flags: u32) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
     let s = sock(&f)?;
     let nb = f.flags() & O_NONBLOCK != 0;
-    let conn = wait_op(t, &f, nb, s.recv_timeout(), |_| s.accept(flags & SOCK_NONBLOCK != 0))?;
-    let peer = sock(&conn)?.peer_addr().unwrap_or_default().to_sockaddr();
+    let new_nb = flags & SOCK_NONBLOCK != 0;
+    let (conn, peer) = match s {
+        Sock::Unix(s) => {
+            let conn = wait_op(t, &f, nb, s.recv_timeout(), |_| s.accept(new_nb))?;
+            let peer = unix_sock(&conn)?.peer_addr().unwrap_or_default().to_sockaddr();
+            (conn, peer)
+        }
+        Sock::Inet(s) => wait_op(t, &f, nb, s.recv_timeout(), |_| s.accept(new_nb))?,
+    };
     write_sockaddr(t, a[1], a[2], &peer)?;
     Ok(install(t, conn, flags & SOCK_CLOEXEC != 0)? as u64)
 }
@@ -257,8 +323,26 @@ pub(crate) fn sys_accept4(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 
 pub(crate) fn sys_connect(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
-    let s = sock(&f)?;
     let raw = read_sockaddr(t, a[1], a[2])?;
+    let nb = f.flags() & O_NONBLOCK != 0;
+    let s = match sock(&f)? {
+        Sock::Inet(s) => {
+            return match s.connect(&raw, nb) {
+                Err(e) if e.errno == Errno::EAGAIN && !nb => {
+                    // A blocking connect that timed out (SO_SNDTIMEO) says EINPROGRESS.
+                    wait_op(t, &f, false, s.send_timeout(), |_| s.finish_connect()).map(|_| 0).map_err(|e| {
+                        if e.errno == Errno::EAGAIN {
+                            errno!(EINPROGRESS)
+                        } else {
+                            e
+                        }
+                    })
+                }
+                r => r.map(|_| 0),
+            };
+        }
+        Sock::Unix(s) => s,
+    };
     let target = if s.kind() == SockType::Dgram && raw.len() >= 2 && u16::from_ne_bytes([raw[0], raw[1]]) == AF_UNSPEC {
         None
     } else {
@@ -268,27 +352,35 @@ pub(crate) fn sys_connect(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         }
     };
     let cred = t.ucred();
-    let nb = f.flags() & O_NONBLOCK != 0;
     wait_op(t, &f, nb, s.send_timeout(), |_| s.connect(target.clone(), cred))?;
     Ok(0)
 }
 
 pub(crate) fn sys_shutdown(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
-    sock(&f)?.shutdown(a[1] as u32)?;
+    match sock(&f)? {
+        Sock::Unix(s) => s.shutdown(a[1] as u32)?,
+        Sock::Inet(s) => s.shutdown(a[1] as u32)?,
+    }
     Ok(0)
 }
 
 pub(crate) fn sys_getsockname(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
-    let name = sock(&f)?.local_addr().to_sockaddr();
+    let name = match sock(&f)? {
+        Sock::Unix(s) => s.local_addr().to_sockaddr(),
+        Sock::Inet(s) => s.local_addr(),
+    };
     write_sockaddr(t, a[1], a[2], &name)?;
     Ok(0)
 }
 
 pub(crate) fn sys_getpeername(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = socket_file(t, a[0])?;
-    let name = sock(&f)?.peer_addr()?.to_sockaddr();
+    let name = match sock(&f)? {
+        Sock::Unix(s) => s.peer_addr()?.to_sockaddr(),
+        Sock::Inet(s) => s.peer_addr()?,
+    };
     write_sockaddr(t, a[1], a[2], &name)?;
     Ok(0)
 }
@@ -300,9 +392,13 @@ pub(crate) fn sys_getsockopt(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if len < 0 {
         return_errno!(EINVAL);
     }
-    let v = match sock(&f)?.getsockopt(level, name) {
+    let r = match sock(&f)? {
+        Sock::Unix(s) => s.getsockopt(level, name),
+        Sock::Inet(s) => s.getsockopt(level, name),
+    };
+    let v = match r {
         Err(e) if e.errno == Errno::ENOPROTOOPT => {
-            t.kernel.log_once(Some(kernel_abi::nr::GETSOCKOPT), "unsupported SOL_SOCKET option");
+            t.kernel.log_once(Some(kernel_abi::nr::GETSOCKOPT), "unsupported socket option");
             return Err(e);
         }
         r => r?,
@@ -322,9 +418,13 @@ pub(crate) fn sys_setsockopt(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
     let mut v = vec![0u8; (len.max(0) as usize).min(4096)];
     t.mm.copy_in(a[3], &mut v)?;
-    match sock(&f)?.setsockopt(level, name, &v) {
+    let r = match sock(&f)? {
+        Sock::Unix(s) => s.setsockopt(level, name, &v),
+        Sock::Inet(s) => s.setsockopt(level, name, &v),
+    };
+    match r {
         Err(e) if e.errno == Errno::ENOPROTOOPT => {
-            t.kernel.log_once(Some(kernel_abi::nr::SETSOCKOPT), "unsupported SOL_SOCKET option");
+            t.kernel.log_once(Some(kernel_abi::nr::SETSOCKOPT), "unsupported socket option");
             Err(e)
         }
         r => r.map(|_| 0),
@@ -386,25 +486,55 @@ fn parse_control(t: &Task, buf: &[u8]) -> KResult<Control> {
     Ok(c)
 }
 
+/// Where a send goes, as the caller read it.
+#[derive(Clone)]
+enum Dest {
+    Unix(Target),
+    /// An inet address's bytes (the socket parses them).
+    Inet(Vec<u8>),
+}
+
+/// MSG_OOB: urgent data is not supported. A TCP receive says EINVAL, as Linux does when
+/// no urgent data is waiting; everything else EOPNOTSUPP.
+fn refuse_oob(t: &Task, s: Sock<'_>, nr: u64, recv: bool) -> KResult<()> {
+    if matches!(s, Sock::Inet(i) if !i.is_stream()) {
+        return_errno!(EOPNOTSUPP);
+    }
+    t.kernel.log_once(Some(nr), "MSG_OOB (urgent data) is not supported");
+    if recv && matches!(s, Sock::Inet(_)) {
+        return_errno!(EINVAL);
+    }
+    return_errno!(EOPNOTSUPP)
+}
+
 /// Send `data` with `flags`: a blocking stream send goes on until all is sent (or
 /// returns what was sent when interrupted); messages go whole.
-fn do_send(t: &mut Task, f: &Arc<File>, data: &[u8], to: Option<Target>, ctl: Control, flags: u32) -> KResult<usize> {
+fn do_send(t: &mut Task, f: &Arc<File>, data: &[u8], to: Option<Dest>, ctl: Control, flags: u32) -> KResult<usize> {
     let s = sock(f)?;
     if flags & MSG_OOB != 0 {
-        t.kernel.log_once(Some(kernel_abi::nr::SENDMSG), "MSG_OOB on unix sockets is not supported");
-        return_errno!(EOPNOTSUPP);
+        refuse_oob(t, s, kernel_abi::nr::SENDMSG, false)?;
     }
     let nb = nonblocking(f, flags);
     let timeout = s.send_timeout();
+    let stream = s.is_stream();
     let cred = ctl.cred.unwrap_or(t.ucred());
     let mut rights = ctl.rights;
+    let (unix_to, inet_to) = match to {
+        Some(Dest::Unix(x)) => (Some(x), None),
+        Some(Dest::Inet(v)) => (None, Some(v)),
+        None => (None, None),
+    };
+    let mut once = |d: &[u8]| match s {
+        Sock::Unix(u) => u.send(d, unix_to.clone(), &mut rights, cred),
+        Sock::Inet(i) => i.send(d, inet_to.as_deref()),
+    };
     let mut done = 0;
     let r = loop {
-        let r = wait_op(t, f, nb, timeout, |_| s.send(&data[done..], to.clone(), &mut rights, cred));
+        let r = wait_op(t, f, nb, timeout, |_| once(&data[done..]));
         match r {
             Ok(n) => {
                 done += n;
-                if done >= data.len() || nb || !s.is_stream() || n == 0 {
+                if done >= data.len() || nb || !stream || n == 0 {
                     break Ok(done);
                 }
             }
@@ -412,7 +542,7 @@ fn do_send(t: &mut Task, f: &Arc<File>, data: &[u8], to: Option<Target>, ctl: Co
             Err(e) => break Err(e),
         }
     };
-    if s.is_stream() && flags & MSG_NOSIGNAL == 0 {
+    if stream && flags & MSG_NOSIGNAL == 0 {
         return t.check_pipe(r);
     }
     r
@@ -422,18 +552,21 @@ fn do_send(t: &mut Task, f: &Arc<File>, data: &[u8], to: Option<Target>, ctl: Co
 fn do_recv(t: &mut Task, f: &Arc<File>, len: usize, flags: u32) -> KResult<(Vec<u8>, Received)> {
     let s = sock(f)?;
     if flags & MSG_OOB != 0 {
-        t.kernel.log_once(Some(kernel_abi::nr::RECVMSG), "MSG_OOB on unix sockets is not supported");
-        return_errno!(EOPNOTSUPP);
+        refuse_oob(t, s, kernel_abi::nr::RECVMSG, true)?;
     }
     let peek = flags & MSG_PEEK != 0;
     let nb = nonblocking(f, flags);
     let timeout = s.recv_timeout();
+    let recv = |buf: &mut [u8], peek: bool| match s {
+        Sock::Unix(u) => u.recv(buf, peek),
+        Sock::Inet(i) => i.recv(buf, peek, nb),
+    };
     let mut buf = vec![0u8; len];
-    let mut r = wait_op(t, f, nb, timeout, |_| s.recv(&mut buf, peek))?;
+    let mut r = wait_op(t, f, nb, timeout, |_| recv(&mut buf, peek))?;
     if s.is_stream() && flags & MSG_WAITALL != 0 && !peek {
         while r.len < len && r.len > 0 {
             let got = r.len;
-            match wait_op(t, f, nb, timeout, |_| s.recv(&mut buf[got..], false)) {
+            match wait_op(t, f, nb, timeout, |_| recv(&mut buf[got..], false)) {
                 Ok(more) if more.len > 0 => {
                     r.len += more.len;
                     r.rights.extend(more.rights);
@@ -448,11 +581,27 @@ fn do_recv(t: &mut Task, f: &Arc<File>, len: usize, flags: u32) -> KResult<(Vec<
 }
 
 /// The call's result for a receive: the real length of a message with MSG_TRUNC.
-fn recv_result(s: &UnixSocket, r: &Received, flags: u32) -> u64 {
+fn recv_result(s: Sock<'_>, r: &Received, flags: u32) -> u64 {
     if flags & MSG_TRUNC != 0 && !s.is_stream() {
         r.full_len as u64
     } else {
         r.len as u64
+    }
+}
+
+/// The destination of sendto/sendmsg from the address at `addr` (`len` bytes).
+fn dest_of(t: &Task, s: Sock<'_>, addr: u64, len: u64) -> KResult<Option<Dest>> {
+    match s {
+        Sock::Inet(_) => Ok(Some(Dest::Inet(read_sockaddr(t, addr, len)?))),
+        Sock::Unix(u) => match u.kind() {
+            SockType::SeqPacket => Ok(None),
+            SockType::Dgram => {
+                let raw = read_sockaddr(t, addr, len)?;
+                Ok(Some(Dest::Unix(target_of(t, parse_sockaddr(&raw)?)?)))
+            }
+            // A stream socket refuses any address (EISCONN or EOPNOTSUPP).
+            SockType::Stream => Ok(Some(Dest::Unix(Target::Node(None)))),
+        },
     }
 }
 
@@ -461,16 +610,9 @@ pub(crate) fn sys_sendto(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let flags = a[3] as u32;
     let mut data = vec![0u8; a[2].min(IO_MAX) as usize];
     t.mm.copy_in(a[1], &mut data)?;
-    let to = if a[4] != 0 && sock(&f)?.kind() != SockType::Stream {
-        let raw = read_sockaddr(t, a[4], a[5])?;
-        Some(target_of(t, parse_sockaddr(&raw)?)?)
-    } else if a[4] != 0 && a[5] != 0 {
-        // A stream socket refuses any address (EISCONN or EOPNOTSUPP).
-        Some(Target::Node(None))
-    } else {
-        None
-    };
-    let to = if sock(&f)?.kind() == SockType::SeqPacket { None } else { to };
+    let s = sock(&f)?;
+    let unix_stream = matches!(s, Sock::Unix(u) if u.kind() == SockType::Stream);
+    let to = if a[4] == 0 || (unix_stream && a[5] == 0) { None } else { dest_of(t, s, a[4], a[5])? };
     Ok(do_send(t, &f, &data, to, Control::default(), flags)? as u64)
 }
 
@@ -480,7 +622,7 @@ pub(crate) fn sys_recvfrom(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let (buf, r) = do_recv(t, &f, a[2].min(IO_MAX) as usize, flags)?;
     t.mm.copy_out(a[1], &buf)?;
     if a[4] != 0 {
-        write_sockaddr(t, a[4], a[5], &from_bytes(&r.from))?;
+        write_sockaddr(t, a[4], a[5], &r.from)?;
     }
     Ok(recv_result(sock(&f)?, &r, flags))
 }
@@ -521,21 +663,22 @@ fn sendmsg_one(t: &mut Task, f: &Arc<File>, msg: u64, flags: u32) -> KResult<u64
     let iovs = read_iovecs(t, h.iov, h.iovlen)?;
     let data = gather(t, &iovs)?;
     let s = sock(f)?;
-    let to = if h.name != 0 && h.namelen != 0 && s.kind() == SockType::Dgram {
-        let raw = read_sockaddr(t, h.name, u64::from(h.namelen))?;
-        Some(target_of(t, parse_sockaddr(&raw)?)?)
-    } else if h.name != 0 && h.namelen != 0 && s.kind() == SockType::Stream {
-        Some(Target::Node(None))
-    } else {
-        None
-    };
+    let to = if h.name != 0 && h.namelen != 0 { dest_of(t, s, h.name, u64::from(h.namelen))? } else { None };
     if h.controllen > CONTROL_MAX {
         return_errno!(ENOBUFS);
     }
     let ctl = if h.controllen > 0 {
         let mut cbuf = vec![0u8; h.controllen as usize];
         t.mm.copy_in(h.control, &mut cbuf)?;
-        parse_control(t, &cbuf)?
+        if matches!(s, Sock::Inet(_)) {
+            if cbuf.len() >= CMSG_HDR {
+                t.kernel.log_once(Some(kernel_abi::nr::SENDMSG), "control messages on inet sockets are not supported");
+                return_errno!(EINVAL);
+            }
+            Control::default()
+        } else {
+            parse_control(t, &cbuf)?
+        }
     } else {
         Control::default()
     };
@@ -612,7 +755,7 @@ fn recvmsg_one(t: &mut Task, f: &Arc<File>, msg: u64, flags: u32) -> KResult<u64
         out_flags |= MSG_TRUNC;
     }
     if h.name != 0 {
-        let from = from_bytes(&r.from);
+        let from = &r.from;
         let n = from.len().min(h.namelen as usize);
         t.mm.copy_out(h.name, &from[..n])?;
         t.mm.write_val(msg + 8, &(from.len() as u32))?;

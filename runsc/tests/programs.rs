@@ -1006,3 +1006,68 @@ os.rmdir(d)
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `python3 -m http.server` bound to `bind`, fetched from inside the same sandbox with
+/// urllib and curl at `host`: each prints the body of the page it was served.
+fn http_server_round_trip(bind: &str, host: &str) {
+    require("/usr/bin/python3");
+    require("/usr/bin/curl");
+    let page = format!("<html>rvisor loopback page {} {bind}\n{}</html>\n", std::process::id(), "x".repeat(5000));
+    let script = r#"
+set -e
+d=$(mktemp -d)
+cd "$d"
+printf '%s' "$PAGE" > page.html
+python3 -u -m http.server 0 --bind "$BIND" > log 2>&1 &
+srv=$!
+for i in $(seq 200); do grep -q ' port ' log && break; sleep 0.05; done
+port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' log | head -n 1)
+url="http://$HOST:$port/page.html"
+python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' "$url"
+echo "--- curl"
+curl -sS -g "$url"
+kill $srv
+"#;
+    let o = runsc()
+        .env("PAGE", &page)
+        .env("BIND", bind)
+        .env("HOST", host)
+        .args(["do", "--", "/bin/sh", "-c", script])
+        .output()
+        .expect("runsc runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let want = format!("{page}--- curl\n{page}");
+    assert_eq!(out, want, "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn python_http_server_serves_urllib_and_curl_on_127_0_0_1() {
+    http_server_round_trip("127.0.0.1", "127.0.0.1");
+}
+
+#[test]
+fn python_http_server_serves_urllib_and_curl_on_ipv6_loopback() {
+    http_server_round_trip("::1", "[::1]");
+}
+
+#[test]
+fn addresses_off_loopback_are_unreachable() {
+    require("/usr/bin/python3");
+    let script = "import socket, errno\n\
+                  for fam, addr in ((socket.AF_INET, ('192.0.2.1', 80)), (socket.AF_INET6, ('2001:db8::1', 80))):\n    \
+                  for ty in (socket.SOCK_STREAM, socket.SOCK_DGRAM):\n        \
+                  s = socket.socket(fam, ty)\n        \
+                  try:\n            \
+                  s.connect(addr) if ty == socket.SOCK_STREAM else s.sendto(b'x', addr)\n            \
+                  print('reached')\n        \
+                  except OSError as e:\n            \
+                  print(errno.errorcode[e.errno])\n";
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "ENETUNREACH\n".repeat(4),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
