@@ -118,13 +118,15 @@ impl Pipe {
         }
     }
 
-    fn add_waiter(&self, w: Arc<dyn Waker>) -> u64 {
+    /// Register a waker for every change of the pipe (a FIFO opener waits with it).
+    pub fn add_waiter(&self, w: Arc<dyn Waker>) -> u64 {
         let id = NEXT_WAITER.fetch_add(1, Ordering::Relaxed);
         self.lock().waiters.push((id, w));
         id
     }
 
-    fn remove_waiter(&self, id: u64) {
+    /// Remove a waker registered by [`Pipe::add_waiter`].
+    pub fn remove_waiter(&self, id: u64) {
         self.lock().waiters.retain(|(i, _)| *i != id);
     }
 }
@@ -132,41 +134,110 @@ impl Pipe {
 /// A new pipe: (read end, write end) as file descriptions with `flags` (O_NONBLOCK).
 pub fn new_pipe(flags: u32) -> (Arc<File>, Arc<File>) {
     use kernel_abi::flags::open::{O_NONBLOCK, O_RDONLY, O_WRONLY};
-    let pipe = Arc::new(Pipe {
-        state: Mutex::new(State { readers: 1, writers: 1, ..Default::default() }),
-        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-    });
+    let pipe = Pipe::new();
     let nb = flags & O_NONBLOCK;
     let name = format!("pipe:[{}]", pipe.ino);
-    let r = File::new(Box::new(ReadEnd(pipe.clone())), O_RDONLY | nb, None, name.clone());
-    let w = File::new(Box::new(WriteEnd(pipe)), O_WRONLY | nb, None, name);
+    let r = File::new(Box::new(End::new(pipe.clone(), true, false)), O_RDONLY | nb, None, name.clone());
+    let w = File::new(Box::new(End::new(pipe, false, true)), O_WRONLY | nb, None, name);
     (r, w)
 }
 
-/// The read end.
-pub struct ReadEnd(Arc<Pipe>);
-/// The write end.
-pub struct WriteEnd(Arc<Pipe>);
+impl Pipe {
+    /// A pipe with no ends yet (a FIFO's, before anyone opens it).
+    pub fn new() -> Arc<Pipe> {
+        Arc::new(Pipe { state: Mutex::default(), ino: NEXT_INO.fetch_add(1, Ordering::Relaxed) })
+    }
 
-impl Drop for ReadEnd {
+    /// Readers and writers open now.
+    pub fn ends(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.readers, st.writers)
+    }
+
+    /// Copy up to `buf.len()` queued bytes without taking them (tee, and splice out of a
+    /// pipe, which takes only what its destination accepted). EAGAIN when empty with
+    /// writers, 0 at end of file.
+    pub fn peek(&self, buf: &mut [u8]) -> KResult<usize> {
+        let st = self.lock();
+        if st.data.is_empty() {
+            if st.writers == 0 || buf.is_empty() {
+                return Ok(0);
+            }
+            return_errno!(EAGAIN);
+        }
+        let n = buf.len().min(st.data.len());
+        for (dst, src) in buf.iter_mut().zip(st.data.iter()) {
+            *dst = *src;
+        }
+        Ok(n)
+    }
+
+    /// Drop `n` queued bytes (after a [`Pipe::peek`] whose bytes were delivered).
+    pub fn consume(&self, n: usize) {
+        let mut st = self.lock();
+        let was_full = PIPE_SIZE - st.data.len() < PIPE_BUF;
+        let n = n.min(st.data.len());
+        st.data.drain(..n);
+        if was_full && n > 0 {
+            use kernel_abi::flags::poll::{POLLOUT, POLLWRNORM};
+            Pipe::wake_for(&st, POLLOUT | POLLWRNORM);
+        }
+    }
+
+    /// Free space: how many bytes a write would take now.
+    pub fn space(&self) -> usize {
+        PIPE_SIZE - self.lock().data.len()
+    }
+
+    /// Whether `other` is this very pipe.
+    pub fn same(self: &Arc<Self>, other: &Arc<Pipe>) -> bool {
+        Arc::ptr_eq(self, other)
+    }
+}
+
+/// One open end of a pipe or FIFO: a read end, a write end, or both (a FIFO opened
+/// O_RDWR). The file's access mode decides which operations reach it.
+pub struct End {
+    pipe: Arc<Pipe>,
+    read: bool,
+    write: bool,
+}
+
+impl End {
+    /// Count a new end of `pipe` (waking a FIFO opener waiting for the other side).
+    pub fn new(pipe: Arc<Pipe>, read: bool, write: bool) -> End {
+        {
+            let mut st = pipe.lock();
+            st.readers += usize::from(read);
+            st.writers += usize::from(write);
+            Pipe::wake_all(&st);
+        }
+        End { pipe, read, write }
+    }
+
+    /// The pipe.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.pipe
+    }
+}
+
+/// The pipe behind a pipe or FIFO description, if it is one.
+pub fn pipe_of(f: &File) -> Option<&Arc<Pipe>> {
+    f.as_any().and_then(|a| a.downcast_ref::<End>()).map(End::pipe)
+}
+
+impl Drop for End {
     fn drop(&mut self) {
-        let mut st = self.0.lock();
-        st.readers -= 1;
+        let mut st = self.pipe.lock();
+        st.readers -= usize::from(self.read);
+        st.writers -= usize::from(self.write);
         Pipe::wake_all(&st);
     }
 }
 
-impl Drop for WriteEnd {
-    fn drop(&mut self) {
-        let mut st = self.0.lock();
-        st.writers -= 1;
-        Pipe::wake_all(&st);
-    }
-}
-
-impl FileOps for ReadEnd {
+impl FileOps for End {
     fn read(&self, buf: &mut [u8]) -> KResult<usize> {
-        let mut st = self.0.lock();
+        let mut st = self.pipe.lock();
         if st.data.is_empty() {
             if st.writers == 0 || buf.is_empty() {
                 return Ok(0);
@@ -187,44 +258,8 @@ impl FileOps for ReadEnd {
         Ok(n)
     }
 
-    fn stat(&self) -> KResult<Stat> {
-        Ok(self.0.stat())
-    }
-
-    fn poll(&self) -> u32 {
-        use kernel_abi::flags::poll::*;
-        let st = self.0.lock();
-        let mut ev = 0;
-        if !st.data.is_empty() {
-            ev |= POLLIN | POLLRDNORM;
-        }
-        if st.writers == 0 {
-            ev |= POLLHUP;
-        }
-        ev
-    }
-
-    fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
-        if cmd != FIONREAD {
-            return_errno!(ENOTTY);
-        }
-        let n = self.0.lock().data.len() as i32;
-        mm.write_val(arg, &n)?;
-        Ok(0)
-    }
-
-    fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
-        Some(self.0.add_waiter(w))
-    }
-
-    fn remove_waiter(&self, id: u64) {
-        self.0.remove_waiter(id)
-    }
-}
-
-impl FileOps for WriteEnd {
     fn write(&self, buf: &[u8], _append: bool) -> KResult<usize> {
-        let mut st = self.0.lock();
+        let mut st = self.pipe.lock();
         if st.readers == 0 {
             return_errno!(EPIPE);
         }
@@ -243,28 +278,51 @@ impl FileOps for WriteEnd {
     }
 
     fn stat(&self) -> KResult<Stat> {
-        Ok(self.0.stat())
+        Ok(self.pipe.stat())
     }
 
     fn poll(&self) -> u32 {
         use kernel_abi::flags::poll::*;
-        let st = self.0.lock();
+        let st = self.pipe.lock();
         let mut ev = 0;
-        if PIPE_SIZE - st.data.len() >= PIPE_BUF {
-            ev |= POLLOUT | POLLWRNORM;
+        if self.read {
+            if !st.data.is_empty() {
+                ev |= POLLIN | POLLRDNORM;
+            }
+            if st.writers == 0 {
+                ev |= POLLHUP;
+            }
         }
-        if st.readers == 0 {
-            ev |= POLLERR;
+        if self.write {
+            if PIPE_SIZE - st.data.len() >= PIPE_BUF {
+                ev |= POLLOUT | POLLWRNORM;
+            }
+            if st.readers == 0 {
+                ev |= POLLERR;
+            }
         }
         ev
     }
 
+    fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+        if cmd != FIONREAD {
+            return_errno!(ENOTTY);
+        }
+        let n = self.pipe.lock().data.len() as i32;
+        mm.write_val(arg, &n)?;
+        Ok(0)
+    }
+
     fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
-        Some(self.0.add_waiter(w))
+        Some(self.pipe.add_waiter(w))
     }
 
     fn remove_waiter(&self, id: u64) {
-        self.0.remove_waiter(id)
+        self.pipe.remove_waiter(id)
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 

@@ -90,7 +90,7 @@ impl Task {
     }
 
     /// For a passed-through host descriptor, wait (interruptibly) until it is ready.
-    fn ready_for(&mut self, f: &File, write: bool) -> KResult<()> {
+    pub(crate) fn ready_for(&mut self, f: &File, write: bool) -> KResult<()> {
         match f.host_fd() {
             Some(fd) => self.wait_host_io(fd, write, f.flags() & O_NONBLOCK != 0),
             None => Ok(()),

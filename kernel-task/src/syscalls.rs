@@ -7,7 +7,7 @@ use kernel_abi::{Errno, KResult};
 use crate::task::Task;
 use crate::{
     strace, sys_epoll as ep, sys_eventfd as ev, sys_file as f, sys_lock as lk, sys_misc as m, sys_mm as mm,
-    sys_poll as po, sys_proc as pr, sys_socket as so, sys_time as tm, sys_timer as ti,
+    sys_poll as po, sys_proc as pr, sys_socket as so, sys_splice as sp, sys_time as tm, sys_timer as ti,
 };
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
@@ -128,6 +128,11 @@ table! {
     TIMERFD_SETTIME => ev::sys_timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET never cancels: the sandbox cannot set the clock");
     TIMERFD_GETTIME => ev::sys_timerfd_gettime, Full;
     PIPE => f::sys_pipe, Full;
+    SENDFILE => sp::sys_sendfile, Partial("through a bounce buffer in the Sentry; RLIMIT_FSIZE is not applied");
+    SPLICE => sp::sys_splice, Partial("through a bounce buffer; SPLICE_F_MOVE and SPLICE_F_MORE are hints without effect");
+    TEE => sp::sys_tee, Full;
+    VMSPLICE => sp::sys_vmsplice, Partial("copies (SPLICE_F_GIFT has no effect)");
+    COPY_FILE_RANGE => sp::sys_copy_file_range, Full;
     PIPE2 => f::sys_pipe2, Partial("no packet mode (O_DIRECT is EINVAL)");
     SOCKET => so::sys_socket, Partial("AF_UNIX only; other families are EAFNOSUPPORT");
     SOCKETPAIR => so::sys_socketpair, Partial("AF_UNIX only");
