@@ -494,6 +494,33 @@ pub(crate) fn sys_close(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
+/// close_range(2): close (or mark close-on-exec) every open descriptor in
+/// `[first, last]`, each as close(2) does; CLOSE_RANGE_UNSHARE first gives the caller a
+/// private copy of a shared table.
+pub(crate) fn sys_close_range(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const CLOSE_RANGE_UNSHARE: u32 = 2;
+    const CLOSE_RANGE_CLOEXEC: u32 = 4;
+    let (first, last, flags) = (a[0] as u32, a[1] as u32, a[2] as u32);
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return_errno!(EINVAL);
+    }
+    if flags & CLOSE_RANGE_UNSHARE != 0 {
+        crate::sys_misc::sys_unshare(t, [kernel_abi::flags::clone::CLONE_FILES, 0, 0, 0, 0, 0])?;
+    }
+    let in_range: Vec<i32> = t.fds().fds().into_iter().filter(|&fd| (first..=last).contains(&(fd as u32))).collect();
+    for fd in in_range {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            t.fds().set_cloexec(fd, true)?;
+        } else {
+            let removed = t.fds().remove(fd);
+            if let Ok(f) = removed {
+                crate::sys_lock::closed(t, &f);
+            }
+        }
+    }
+    Ok(0)
+}
+
 pub(crate) fn sys_fstat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let st = t.file(a[0])?.stat()?;
     t.mm.write_val(a[1], &st)?;

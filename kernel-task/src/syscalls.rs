@@ -54,6 +54,7 @@ table! {
     OPENAT => f::sys_openat, Partial("O_TMPFILE is EOPNOTSUPP; the host root is read-only (EROFS)");
     CREAT => f::sys_creat, Partial("the host root is read-only (EROFS); tmpfs files are made");
     CLOSE => f::sys_close, Full;
+    CLOSE_RANGE => f::sys_close_range, Full;
     MKDIR => f::sys_mkdir, Full;
     MKDIRAT => f::sys_mkdirat, Full;
     UNLINK => f::sys_unlink, Full;
