@@ -79,6 +79,10 @@ struct State {
     data: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Opens of a read end and of a write end so far (a FIFO opener waits for the other
+    /// side to have opened, even if it closed again since).
+    read_opens: u64,
+    write_opens: u64,
     waiters: Vec<(u64, Arc<dyn Waker>)>,
 }
 
@@ -148,6 +152,12 @@ impl Pipe {
         Arc::new(Pipe { state: Mutex::default(), ino: NEXT_INO.fetch_add(1, Ordering::Relaxed) })
     }
 
+    /// Opens of a read end and of a write end so far.
+    pub fn opens(&self) -> (u64, u64) {
+        let st = self.lock();
+        (st.read_opens, st.write_opens)
+    }
+
     /// Readers and writers open now.
     pub fn ends(&self) -> (usize, usize) {
         let st = self.lock();
@@ -201,23 +211,67 @@ pub struct End {
     pipe: Arc<Pipe>,
     read: bool,
     write: bool,
+    /// A FIFO's dentry (fstat describes the node).
+    fifo: Option<Arc<crate::Dentry>>,
+    /// [`Pipe::opens`] as this end was opened.
+    opens: (u64, u64),
 }
 
 impl End {
     /// Count a new end of `pipe` (waking a FIFO opener waiting for the other side).
     pub fn new(pipe: Arc<Pipe>, read: bool, write: bool) -> End {
-        {
+        let opens = {
             let mut st = pipe.lock();
             st.readers += usize::from(read);
             st.writers += usize::from(write);
+            st.read_opens += u64::from(read);
+            st.write_opens += u64::from(write);
             Pipe::wake_all(&st);
-        }
-        End { pipe, read, write }
+            (st.read_opens, st.write_opens)
+        };
+        End { pipe, read, write, fifo: None, opens }
     }
 
     /// The pipe.
     pub fn pipe(&self) -> &Arc<Pipe> {
         &self.pipe
+    }
+}
+
+/// Open a FIFO's end with Linux's rules for what does not wait: O_RDWR and O_RDONLY
+/// always succeed here, O_WRONLY|O_NONBLOCK without a reader is ENXIO. Waiting for the
+/// other side (a blocking O_RDONLY or O_WRONLY open) is the caller's: see
+/// [`fifo_open_done`].
+pub fn open_fifo(pipe: &Arc<Pipe>, dentry: Arc<crate::Dentry>, flags: u32) -> KResult<Box<dyn FileOps>> {
+    use kernel_abi::flags::open::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
+    let (read, write) = match flags & O_ACCMODE {
+        O_RDONLY => (true, false),
+        O_WRONLY => (false, true),
+        O_RDWR => (true, true),
+        _ => return_errno!(EINVAL),
+    };
+    if write && !read && flags & O_NONBLOCK != 0 && pipe.ends().0 == 0 {
+        return_errno!(ENXIO);
+    }
+    let mut end = End::new(pipe.clone(), read, write);
+    end.fifo = Some(dentry);
+    Ok(Box::new(end))
+}
+
+/// For a FIFO end just opened without O_NONBLOCK: whether the open may return, that is
+/// whether the other side is open or has been opened since. Pipes and O_RDWR ends never
+/// wait.
+pub fn fifo_open_done(f: &File) -> bool {
+    use kernel_abi::flags::open::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_WRONLY};
+    let Some(end) = f.as_any().and_then(|a| a.downcast_ref::<End>()) else { return true };
+    if end.fifo.is_none() || f.flags() & O_NONBLOCK != 0 {
+        return true;
+    }
+    let st = end.pipe.lock();
+    match f.flags() & O_ACCMODE {
+        O_RDONLY => st.writers > 0 || st.write_opens != end.opens.1,
+        O_WRONLY => st.readers > 0 || st.read_opens != end.opens.0,
+        _ => true,
     }
 }
 
@@ -278,7 +332,10 @@ impl FileOps for End {
     }
 
     fn stat(&self) -> KResult<Stat> {
-        Ok(self.pipe.stat())
+        match &self.fifo {
+            Some(d) => d.stat(),
+            None => Ok(self.pipe.stat()),
+        }
     }
 
     fn poll(&self) -> u32 {

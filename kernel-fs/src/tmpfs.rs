@@ -239,6 +239,8 @@ enum Kind {
     Dir(Mutex<DirData>),
     Symlink(Vec<u8>),
     Socket(SocketHandle),
+    /// A named pipe: every open joins this one pipe.
+    Fifo(Arc<crate::pipe::Pipe>),
 }
 
 /// What a socket inode names: the bound socket, as its owner (kernel-net) represents it.
@@ -312,8 +314,11 @@ pub enum NewKind<'a> {
     Dir,
     /// A symbolic link to this target.
     Symlink(&'a [u8]),
-    /// A socket inode made by bind(2) for the socket `handle` names.
+    /// A socket inode made by bind(2) for the socket `handle` names (or by mknod(2),
+    /// with a handle no socket recognises: connecting to it is refused).
     Socket(SocketHandle),
+    /// A named pipe (mknod(2) S_IFIFO).
+    Fifo,
 }
 
 /// Attribute changes (chmod, chown, utimes, truncate), checked against the caller.
@@ -420,7 +425,7 @@ impl Node {
             }
             Kind::Dir(d) => ((lock(d).len() as i64 + 2) * DIRENT_SIZE, 0),
             Kind::Symlink(t) => (t.len() as i64, if t.len() < INLINE_SYMLINK { 0 } else { PAGE_SIZE as i64 / 512 }),
-            Kind::Socket(_) => (0, 0),
+            Kind::Socket(_) | Kind::Fifo(_) => (0, 0),
         };
         let m = self.attrs();
         Stat {
@@ -617,6 +622,10 @@ impl Node {
             NewKind::Socket(h) => {
                 meta.mode = S_IFSOCK | (mode & 0o7777);
                 Kind::Socket(h)
+            }
+            NewKind::Fifo => {
+                meta.mode = S_IFIFO | (mode & 0o7777);
+                Kind::Fifo(crate::pipe::Pipe::new())
             }
         };
         let is_dir = matches!(node_kind, Kind::Dir(_));
@@ -913,7 +922,7 @@ impl Node {
         let data = match &self.kind {
             Kind::Reg(d) => d,
             Kind::Dir(_) => return_errno!(EISDIR),
-            Kind::Symlink(_) | Kind::Socket(_) => return_errno!(EINVAL),
+            Kind::Symlink(_) | Kind::Socket(_) | Kind::Fifo(_) => return_errno!(EINVAL),
         };
         if let Some(c) = cred {
             self.check(c, W_OK)?;
@@ -1149,6 +1158,7 @@ pub(crate) fn open(dentry: Arc<Dentry>, node: &Arc<Node>, flags: u32) -> KResult
         Kind::Dir(_) => Ok(Box::new(DirFile { dentry, node: node.clone(), pos: Mutex::new(0) })),
         Kind::Symlink(_) => return_errno!(ELOOP),
         Kind::Socket(_) => return_errno!(ENXIO, "sockets cannot be opened"),
+        Kind::Fifo(p) => crate::pipe::open_fifo(p, dentry, flags),
     }
 }
 

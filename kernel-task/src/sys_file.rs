@@ -406,6 +406,8 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> K
         let cred = t.fs_cred();
         d.open_as(flags | O_LARGEFILE, Some(&cred))?
     };
+    // A FIFO opened for reading or writing only waits (interruptibly) for the other side.
+    t.io_wait(&file, |_| if kernel_fs::pipe::fifo_open_done(&file) { Ok(()) } else { return_errno!(EAGAIN) })?;
     let limit = t.nofile();
     Ok(t.fds().insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
 }
@@ -965,6 +967,42 @@ fn do_mkdir(t: &mut Task, dirfd: u64, path: u64, mode: u32) -> KResult<u64> {
     let mode = mode & 0o1777 & !t.fs_info().umask;
     pp.parent.create_child(&name, NewKind::Dir, mode, &t.fs_cred())?;
     Ok(0)
+}
+
+/// mknod(2) and mknodat(2): regular files, FIFOs and socket nodes. Device nodes are
+/// refused with EPERM whatever the caller's capabilities, as gVisor does: the sandbox
+/// has no devices but the Sentry's own (Linux gives EPERM only without CAP_MKNOD).
+fn do_mknod(t: &mut Task, dirfd: u64, path: u64, mode: u32, _dev: u64) -> KResult<u64> {
+    let p = t.read_path(path)?;
+    let kind = match mode & S_IFMT {
+        0 | S_IFREG => NewKind::File,
+        S_IFIFO => NewKind::Fifo,
+        S_IFSOCK => NewKind::Socket(std::sync::Arc::new(())),
+        S_IFCHR | S_IFBLK => {
+            let pp = t.parent_at(dirfd, &p)?;
+            new_name(&pp, false)?;
+            pp.parent.check_writable()?;
+            if t.creds.capable(crate::creds::CAP_MKNOD) {
+                t.kernel.log_once(Some(kernel_abi::nr::MKNODAT), "device nodes are not allowed in the sandbox: EPERM");
+            }
+            return_errno!(EPERM);
+        }
+        S_IFDIR => return_errno!(EPERM),
+        _ => return_errno!(EINVAL),
+    };
+    let pp = t.parent_at(dirfd, &p)?;
+    let name = new_name(&pp, false)?;
+    let perm = mode & 0o7777 & !t.fs_info().umask;
+    pp.parent.create_child(&name, kind, perm, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_mknod(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_mknod(t, AT_FDCWD_ARG, a[0], a[1] as u32, a[2])
+}
+
+pub(crate) fn sys_mknodat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_mknod(t, a[0], a[1], a[2] as u32, a[3])
 }
 
 pub(crate) fn sys_mkdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

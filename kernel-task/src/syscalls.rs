@@ -56,6 +56,8 @@ table! {
     CLOSE => f::sys_close, Full;
     CLOSE_RANGE => f::sys_close_range, Full;
     MKDIR => f::sys_mkdir, Full;
+    MKNOD => f::sys_mknod, Partial("regular files, FIFOs and socket nodes; device nodes are EPERM even with CAP_MKNOD (no devices in the sandbox)");
+    MKNODAT => f::sys_mknodat, Partial("as mknod");
     MKDIRAT => f::sys_mkdirat, Full;
     UNLINK => f::sys_unlink, Full;
     UNLINKAT => f::sys_unlinkat, Full;
