@@ -1410,6 +1410,64 @@ pub(crate) fn sys_fsync(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     }
 }
 
+// -------------------------------------------------------------------------------------
+// Advice and write-back. File data lives in the memory file (tmpfs, the overlay's upper
+// layer) or is the host's, read-only: there is nothing to read ahead or write back, so
+// these calls validate their arguments as Linux does and then do nothing more.
+
+/// fadvise64(2).
+pub(crate) fn sys_fadvise64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const POSIX_FADV_NOREUSE: u64 = 5;
+    let f = t.file(a[0])?;
+    if f.flags() & O_PATH != 0 {
+        return_errno!(EBADF);
+    }
+    if f.stat()?.st_mode & S_IFMT == S_IFIFO {
+        return_errno!(ESPIPE);
+    }
+    if (a[2] as i64) < 0 || a[3] as u32 as u64 > POSIX_FADV_NOREUSE {
+        return_errno!(EINVAL);
+    }
+    Ok(0)
+}
+
+/// readahead(2).
+pub(crate) fn sys_readahead(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    if !f.readable() {
+        return_errno!(EBADF);
+    }
+    if f.stat()?.st_mode & S_IFMT != S_IFREG {
+        return_errno!(EINVAL);
+    }
+    Ok(0)
+}
+
+/// sync(2).
+pub(crate) fn sys_sync(_t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(0)
+}
+
+/// syncfs(2).
+pub(crate) fn sys_syncfs(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.file(a[0])?;
+    Ok(0)
+}
+
+/// sync_file_range(2).
+pub(crate) fn sys_sync_file_range(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const VALID: u64 = 1 | 2 | 4;
+    let f = t.file(a[0])?;
+    let (off, n) = (a[1] as i64, a[2] as i64);
+    if a[3] & !VALID != 0 || off < 0 || off.wrapping_add(n) < 0 || off.wrapping_add(n) < off {
+        return_errno!(EINVAL);
+    }
+    if !matches!(f.stat()?.st_mode & S_IFMT, S_IFREG | S_IFBLK | S_IFDIR | S_IFLNK) {
+        return_errno!(ESPIPE);
+    }
+    Ok(0)
+}
+
 /// memfd_create(2): an anonymous tmpfs file, already unlinked.
 pub(crate) fn sys_memfd_create(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     const MFD_CLOEXEC: u64 = 1;

@@ -85,6 +85,11 @@ table! {
     UTIME => f::sys_utime, Partial("the Sentry's /dev, /proc and /sys nodes are EPERM");
     FSYNC => f::sys_fsync, Full;
     FDATASYNC => f::sys_fsync, Full;
+    FADVISE64 => f::sys_fadvise64, Full;
+    READAHEAD => f::sys_readahead, Full;
+    SYNC => f::sys_sync, Full;
+    SYNCFS => f::sys_syncfs, Full;
+    SYNC_FILE_RANGE => f::sys_sync_file_range, Full;
     FSTAT => f::sys_fstat, Full;
     STAT => f::sys_stat, Full;
     LSTAT => f::sys_lstat, Full;
