@@ -721,6 +721,20 @@ impl Dentry {
         Ok(child)
     }
 
+    /// open(O_TMPFILE) in this directory: an unnamed regular file of its filesystem (the
+    /// overlay's upper layer for a lower directory, copied up first), linkable into the
+    /// tree with linkat(2) when `linkable`. Filesystems without unnamed files answer
+    /// EOPNOTSUPP (the Sentry's /dev and /proc), the read-only host EROFS.
+    pub fn create_tmpfile(self: &Arc<Self>, mode: u32, cred: &Cred, linkable: bool) -> KResult<Arc<Dentry>> {
+        use kernel_abi::Errno::EOPNOTSUPP;
+        self.check_writable()?;
+        let this = self.for_write(false)?;
+        let dir = this.tmpfs_dir(EOPNOTSUPP, EOPNOTSUPP)?;
+        let node = dir.create_tmpfile(mode, cred, linkable)?;
+        let name = format!("#{}", node.ino());
+        Ok(Dentry::new_child(&this, name.as_bytes(), Inode::Tmpfs(node)))
+    }
+
     /// The socket bound to this name (a socket inode of a tmpfs), if any.
     pub fn socket(&self) -> Option<tmpfs::SocketHandle> {
         match &self.inode {

@@ -115,6 +115,7 @@ impl Tmpfs {
             meta: Mutex::new(meta),
             origin,
             fs,
+            linkable: Default::default(),
         })
     }
 
@@ -179,6 +180,7 @@ impl Tmpfs {
             meta: Mutex::new(meta),
             kind,
             origin,
+            linkable: Default::default(),
         }))
     }
 }
@@ -232,6 +234,9 @@ pub struct Node {
     /// For a node copied up from an overlay's lower layer: the (st_dev, st_ino) it had
     /// there, which it keeps reporting so a file's identity survives the copy.
     origin: Option<(u64, u64)>,
+    /// An O_TMPFILE file not opened O_EXCL: it may be linked into the tree once, although
+    /// it has no name (Linux's I_LINKABLE).
+    linkable: std::sync::atomic::AtomicBool,
 }
 
 enum Kind {
@@ -640,6 +645,33 @@ impl Node {
         Ok(node)
     }
 
+    /// O_TMPFILE: a regular file of this directory's filesystem with no name (link count
+    /// 0), made with the rules of creating in the directory; `linkable` unless O_EXCL.
+    pub fn create_tmpfile(&self, mode: u32, cred: &Cred, linkable: bool) -> KResult<Arc<Node>> {
+        if self.is_removed() {
+            return_errno!(ENOENT, "directory was removed");
+        }
+        drop(self.dir()?);
+        self.check(cred, W_OK | X_OK)?;
+        let parent = self.attrs();
+        let t = now();
+        let mut meta = Meta {
+            mode: S_IFREG | (mode & 0o7777),
+            uid: cred.uid,
+            gid: cred.gid,
+            nlink: 0,
+            atime: t,
+            mtime: t,
+            ctime: t,
+        };
+        if parent.mode & S_ISGID != 0 {
+            meta.gid = parent.gid;
+        }
+        let node = self.fs.new_node(meta, Kind::Reg(Arc::new(FileData::new(self.fs.clone()))))?;
+        node.linkable.store(linkable, Ordering::Relaxed);
+        Ok(node)
+    }
+
     /// Add the name `name` in this directory for `target` (link(2)).
     pub fn link(&self, name: &[u8], target: &Arc<Node>, cred: &Cred) -> KResult<()> {
         let _ns = lock(&self.fs.ns);
@@ -653,7 +685,7 @@ impl Node {
         if matches!(target.kind, Kind::Dir(_)) {
             return_errno!(EPERM, "hard link to a directory");
         }
-        if target.is_removed() {
+        if target.is_removed() && !target.linkable.swap(false, Ordering::Relaxed) {
             return_errno!(ENOENT, "linking a removed file");
         }
         self.dir()?.insert(name, target.clone());

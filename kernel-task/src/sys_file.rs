@@ -379,7 +379,7 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> K
     }
     let path = t.read_path(path_addr)?;
     if flags & O_TMPFILE == O_TMPFILE {
-        return open_tmpfile(t, dirfd, &path, flags);
+        return open_tmpfile(t, dirfd, &path, flags, mode);
     }
     let (d, created) = if flags & O_CREAT != 0 {
         open_creating(t, dirfd, &path, flags, mode)?
@@ -460,9 +460,9 @@ fn open_creating(t: &Task, dirfd: u64, path: &[u8], flags: u32, mode: u32) -> KR
     }
 }
 
-/// O_TMPFILE: the directory is checked, then the call is refused (unnamed files are not
-/// supported yet; the host root is read-only anyway).
-fn open_tmpfile(t: &Task, dirfd: u64, path: &[u8], flags: u32) -> KResult<u64> {
+/// O_TMPFILE: an unnamed regular file in the directory's filesystem, linkable with
+/// linkat(AT_EMPTY_PATH) unless O_EXCL.
+fn open_tmpfile(t: &mut Task, dirfd: u64, path: &[u8], flags: u32, mode: u32) -> KResult<u64> {
     if flags & O_CREAT != 0 || !matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR) {
         return_errno!(EINVAL);
     }
@@ -473,9 +473,11 @@ fn open_tmpfile(t: &Task, dirfd: u64, path: &[u8], flags: u32) -> KResult<u64> {
     if !d.is_dir() {
         return_errno!(ENOTDIR);
     }
-    d.check_writable()?;
-    t.kernel.log_once(Some(kernel_abi::nr::OPENAT), "O_TMPFILE is not supported: EOPNOTSUPP");
-    return_errno!(EOPNOTSUPP)
+    let mode = mode & 0o7777 & !t.fs_info().umask;
+    let f = d.create_tmpfile(mode, &t.fs_cred(), flags & O_EXCL == 0)?;
+    let file = f.open_as((flags & !(O_TMPFILE | O_EXCL)) | O_LARGEFILE, None)?;
+    let limit = t.nofile();
+    Ok(t.fds().insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
 }
 
 pub(crate) fn sys_open(t: &mut Task, a: [u64; 6]) -> KResult<u64> {

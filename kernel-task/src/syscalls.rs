@@ -50,8 +50,8 @@ table! {
     PWRITEV => f::sys_pwritev, Full;
     PREADV2 => f::sys_preadv2, Partial("RWF_* flags accepted without effect");
     PWRITEV2 => f::sys_pwritev2, Partial("RWF_* flags accepted without effect");
-    OPEN => f::sys_open, Partial("O_TMPFILE is EOPNOTSUPP; the host root is read-only (EROFS)");
-    OPENAT => f::sys_openat, Partial("O_TMPFILE is EOPNOTSUPP; the host root is read-only (EROFS)");
+    OPEN => f::sys_open, Partial("O_TMPFILE files cannot be linked through /proc/self/fd/N (no magic links)");
+    OPENAT => f::sys_openat, Partial("O_TMPFILE files cannot be linked through /proc/self/fd/N (no magic links)");
     CREAT => f::sys_creat, Partial("the host root is read-only (EROFS); tmpfs files are made");
     CLOSE => f::sys_close, Full;
     CLOSE_RANGE => f::sys_close_range, Full;
