@@ -116,6 +116,7 @@ impl Tmpfs {
             origin,
             fs,
             linkable: Default::default(),
+            xattrs: Default::default(),
         })
     }
 
@@ -181,6 +182,7 @@ impl Tmpfs {
             kind,
             origin,
             linkable: Default::default(),
+            xattrs: Default::default(),
         }))
     }
 }
@@ -237,6 +239,8 @@ pub struct Node {
     /// An O_TMPFILE file not opened O_EXCL: it may be linked into the tree once, although
     /// it has no name (Linux's I_LINKABLE).
     linkable: std::sync::atomic::AtomicBool,
+    /// Extended attributes (a leaf lock).
+    xattrs: Mutex<crate::xattr::Xattrs>,
 }
 
 enum Kind {
@@ -643,6 +647,17 @@ impl Node {
         m.mtime = t;
         m.ctime = t;
         Ok(node)
+    }
+
+    /// The extended attributes, to read or change (the caller has checked the
+    /// namespace rules; a change also sets ctime).
+    pub fn xattrs(&self) -> MutexGuard<'_, crate::xattr::Xattrs> {
+        lock(&self.xattrs)
+    }
+
+    /// Mark a change of attributes (ctime).
+    pub fn touch_changed(&self) {
+        self.meta().ctime = now();
     }
 
     /// O_TMPFILE: a regular file of this directory's filesystem with no name (link count

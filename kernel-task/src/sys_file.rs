@@ -873,30 +873,145 @@ pub(crate) fn sys_fstatfs(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
-/// The xattr calls: the path or fd is checked as Linux does, then EOPNOTSUPP, Linux's
-/// answer for a filesystem without extended attributes (the VFS issue adds them).
-fn no_xattrs(t: &mut Task, path: Option<(u64, bool)>, fd: Option<u64>) -> KResult<u64> {
-    if let Some((addr, follow)) = path {
-        let p = t.read_path(addr)?;
-        t.lookup(&p, follow)?;
+// -------------------------------------------------------------------------------------
+// Extended attributes: user.* and trusted.* on tmpfs nodes (and so on the overlay's upper
+// layer); a lower-layer host file has none until a change copies it up.
+
+const CAP_SYS_ADMIN: u32 = 21;
+
+/// Where an xattr call applies: a path (followed unless `l*`) or a descriptor.
+enum XattrAt {
+    Path(u64, bool),
+    Fd(u64),
+}
+
+fn xattr_name(t: &Task, addr: u64) -> KResult<Vec<u8>> {
+    match t.mm.copy_in_cstr(addr, kernel_fs::xattr::NAME_MAX) {
+        Err(e) if e.errno == Errno::ENAMETOOLONG => return_errno!(ERANGE),
+        Ok(n) if n.is_empty() => return_errno!(ERANGE),
+        r => r,
     }
-    if let Some(fd) = fd {
-        t.file(fd)?;
+}
+
+/// The dentry an xattr call applies to. A descriptor without one (a pipe, a socket)
+/// has no attributes: after the namespace rules for its file type (`name`; `None` for a
+/// listing, which is empty), EOPNOTSUPP.
+fn xattr_target(t: &Task, at: XattrAt, name: Option<&[u8]>, write: bool) -> KResult<Arc<Dentry>> {
+    match at {
+        XattrAt::Path(addr, follow) => {
+            let p = t.read_path(addr)?;
+            t.lookup(&p, follow)
+        }
+        XattrAt::Fd(fd) => {
+            let (f, d) = fd_dentry(t, fd)?;
+            match (d, name) {
+                (Some(d), _) => Ok(d),
+                (None, None) => return_errno!(ENODATA),
+                (None, Some(name)) => {
+                    let mode = f.stat()?.st_mode;
+                    kernel_fs::xattr::check_access(name, mode, true, t.creds.capable(CAP_SYS_ADMIN), write)?;
+                    return_errno!(EOPNOTSUPP)
+                }
+            }
+        }
     }
-    t.kernel.log_once(Some(kernel_abi::nr::GETXATTR), "extended attributes are not supported yet: EOPNOTSUPP");
-    return_errno!(EOPNOTSUPP)
+}
+
+fn do_setxattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    use kernel_fs::xattr::{SIZE_MAX, XATTR_CREATE, XATTR_REPLACE};
+    let (name, value, size, flags) = (a[1], a[2], a[3], a[4] as u32);
+    if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
+        return_errno!(EINVAL);
+    }
+    let name = xattr_name(t, name)?;
+    if size > SIZE_MAX as u64 {
+        return_errno!(E2BIG);
+    }
+    let mut v = vec![0u8; size as usize];
+    t.mm.copy_in(value, &mut v)?;
+    let d = xattr_target(t, at, Some(&name), true)?;
+    d.setxattr(&name, &v, flags, &t.fs_cred(), t.creds.capable(CAP_SYS_ADMIN))?;
+    Ok(0)
+}
+
+fn do_getxattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    let name = xattr_name(t, a[1])?;
+    let d = xattr_target(t, at, Some(&name), false)?;
+    let mut buf = vec![0u8; a[3].min(kernel_fs::xattr::SIZE_MAX as u64) as usize];
+    let n = d.getxattr(&name, &mut buf, &t.fs_cred(), t.creds.capable(CAP_SYS_ADMIN))?;
+    if !buf.is_empty() {
+        t.mm.copy_out(a[2], &buf[..n])?;
+    }
+    Ok(n as u64)
+}
+
+fn do_listxattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    let d = match xattr_target(t, at, None, false) {
+        Err(e) if e.errno == Errno::ENODATA => return Ok(0),
+        r => r?,
+    };
+    let list = d.listxattr(t.creds.capable(CAP_SYS_ADMIN))?;
+    let mut buf = vec![0u8; a[2].min(kernel_fs::xattr::LIST_MAX as u64) as usize];
+    let n = kernel_fs::xattr::fill_list(&list, &mut buf)?;
+    if !buf.is_empty() {
+        t.mm.copy_out(a[1], &buf[..n])?;
+    }
+    Ok(n as u64)
+}
+
+fn do_removexattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    let name = xattr_name(t, a[1])?;
+    let d = xattr_target(t, at, Some(&name), true)?;
+    d.removexattr(&name, &t.fs_cred(), t.creds.capable(CAP_SYS_ADMIN))?;
+    Ok(0)
+}
+
+pub(crate) fn sys_setxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_setxattr(t, XattrAt::Path(a[0], true), a)
+}
+
+pub(crate) fn sys_lsetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_setxattr(t, XattrAt::Path(a[0], false), a)
+}
+
+pub(crate) fn sys_fsetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_setxattr(t, XattrAt::Fd(a[0]), a)
 }
 
 pub(crate) fn sys_getxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    no_xattrs(t, Some((a[0], true)), None)
+    do_getxattr(t, XattrAt::Path(a[0], true), a)
 }
 
 pub(crate) fn sys_lgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    no_xattrs(t, Some((a[0], false)), None)
+    do_getxattr(t, XattrAt::Path(a[0], false), a)
 }
 
 pub(crate) fn sys_fgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    no_xattrs(t, None, Some(a[0]))
+    do_getxattr(t, XattrAt::Fd(a[0]), a)
+}
+
+pub(crate) fn sys_listxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_listxattr(t, XattrAt::Path(a[0], true), a)
+}
+
+pub(crate) fn sys_llistxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_listxattr(t, XattrAt::Path(a[0], false), a)
+}
+
+pub(crate) fn sys_flistxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_listxattr(t, XattrAt::Fd(a[0]), a)
+}
+
+pub(crate) fn sys_removexattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_removexattr(t, XattrAt::Path(a[0], true), a)
+}
+
+pub(crate) fn sys_lremovexattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_removexattr(t, XattrAt::Path(a[0], false), a)
+}
+
+pub(crate) fn sys_fremovexattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_removexattr(t, XattrAt::Fd(a[0]), a)
 }
 
 pub(crate) fn sys_pipe2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
