@@ -417,6 +417,39 @@ mod tests {
     }
 
     #[test]
+    fn peek_consume_and_space() {
+        let (r, w) = new_pipe(0);
+        let p = pipe_of(&r).unwrap().clone();
+        assert!(p.same(pipe_of(&w).unwrap()));
+        let mut b = [0u8; 4];
+        assert_eq!(p.peek(&mut b).unwrap_err().errno, Errno::EAGAIN);
+        w.write(b"abcdef").unwrap();
+        assert_eq!(p.peek(&mut b).unwrap(), 4);
+        assert_eq!(&b, b"abcd");
+        assert_eq!(p.space(), PIPE_SIZE - 6, "peeking takes nothing");
+        p.consume(3);
+        let mut all = [0u8; 8];
+        assert_eq!(r.read(&mut all).unwrap(), 3);
+        assert_eq!(&all[..3], b"def");
+        drop(w);
+        assert_eq!(p.peek(&mut b).unwrap(), 0, "EOF");
+    }
+
+    #[test]
+    fn fifo_ends_count_opens() {
+        let p = Pipe::new();
+        assert_eq!(p.ends(), (0, 0));
+        let r = End::new(p.clone(), true, false);
+        assert_eq!(p.opens(), (1, 0));
+        let rw = End::new(p.clone(), true, true);
+        assert_eq!(p.ends(), (2, 1));
+        drop(rw);
+        assert_eq!(p.ends(), (1, 0));
+        assert_eq!(p.opens(), (2, 1), "opens are remembered after the close");
+        assert_eq!(r.opens, (1, 0));
+    }
+
+    #[test]
     fn capacity_and_atomic_small_writes() {
         let (_r, w) = new_pipe(0);
         let big = vec![1u8; PIPE_SIZE + 100];
