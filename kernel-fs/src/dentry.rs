@@ -721,6 +721,93 @@ impl Dentry {
         Ok(child)
     }
 
+    /// open(O_TMPFILE) in this directory: an unnamed regular file of its filesystem (the
+    /// overlay's upper layer for a lower directory, copied up first), linkable into the
+    /// tree with linkat(2) when `linkable`. Filesystems without unnamed files answer
+    /// EOPNOTSUPP (the Sentry's /dev and /proc), the read-only host EROFS.
+    pub fn create_tmpfile(self: &Arc<Self>, mode: u32, cred: &Cred, linkable: bool) -> KResult<Arc<Dentry>> {
+        use kernel_abi::Errno::EOPNOTSUPP;
+        self.check_writable()?;
+        let this = self.for_write(false)?;
+        let dir = this.tmpfs_dir(EOPNOTSUPP, EOPNOTSUPP)?;
+        let node = dir.create_tmpfile(mode, cred, linkable)?;
+        let name = format!("#{}", node.ino());
+        Ok(Dentry::new_child(&this, name.as_bytes(), Inode::Tmpfs(node)))
+    }
+
+    /// The node whose extended attributes a call reads (`write` false) or changes: the
+    /// tmpfs node (a lower file of an overlay is copied up for a change); `None` for a
+    /// lower file read (it has none). EOPNOTSUPP for the Sentry's own nodes.
+    fn xattr_node(
+        self: &Arc<Self>,
+        name: &[u8],
+        cred: &Cred,
+        cap_sys_admin: bool,
+        write: bool,
+    ) -> KResult<Option<Arc<Node>>> {
+        let cur = self.current();
+        let st = cur.stat()?;
+        if !matches!(cur.inode, Inode::Host(_) | Inode::Tmpfs(_)) {
+            return_errno!(EOPNOTSUPP);
+        }
+        if write {
+            cur.check_writable()?;
+        }
+        crate::xattr::check_access(name, st.st_mode, cred.is_root() || cred.uid == st.st_uid, cap_sys_admin, write)?;
+        let trusted = name.starts_with(b"trusted.");
+        if !trusted && !cred.permits(st.st_mode, st.st_uid, st.st_gid, if write { W_OK } else { R_OK }) {
+            return_errno!(EACCES);
+        }
+        crate::xattr::namespace(name)?;
+        match &cur.inode {
+            Inode::Tmpfs(n) => Ok(Some(n.clone())),
+            _ if !write => Ok(None),
+            _ => match &cur.for_write(true)?.inode {
+                Inode::Tmpfs(n) => Ok(Some(n.clone())),
+                _ => return_errno!(EROFS),
+            },
+        }
+    }
+
+    /// getxattr(2): the value's length, copied into `buf` unless it is empty.
+    pub fn getxattr(self: &Arc<Self>, name: &[u8], buf: &mut [u8], cred: &Cred, cap_sys_admin: bool) -> KResult<usize> {
+        match self.xattr_node(name, cred, cap_sys_admin, false)? {
+            Some(n) => n.xattrs().get(name, buf),
+            None => return_errno!(ENODATA),
+        }
+    }
+
+    /// setxattr(2) with XATTR_CREATE / XATTR_REPLACE `flags`.
+    pub fn setxattr(
+        self: &Arc<Self>,
+        name: &[u8],
+        value: &[u8],
+        flags: u32,
+        cred: &Cred,
+        cap_sys_admin: bool,
+    ) -> KResult<()> {
+        let Some(n) = self.xattr_node(name, cred, cap_sys_admin, true)? else { return_errno!(EROFS) };
+        n.xattrs().set(name, value, flags)?;
+        n.touch_changed();
+        Ok(())
+    }
+
+    /// removexattr(2).
+    pub fn removexattr(self: &Arc<Self>, name: &[u8], cred: &Cred, cap_sys_admin: bool) -> KResult<()> {
+        let Some(n) = self.xattr_node(name, cred, cap_sys_admin, true)? else { return_errno!(EROFS) };
+        n.xattrs().remove(name)?;
+        n.touch_changed();
+        Ok(())
+    }
+
+    /// listxattr(2): the names, each NUL-terminated (none for a lower-layer file).
+    pub fn listxattr(self: &Arc<Self>, cap_sys_admin: bool) -> KResult<Vec<u8>> {
+        match &self.current().inode {
+            Inode::Tmpfs(n) => Ok(n.xattrs().list(cap_sys_admin)),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// The socket bound to this name (a socket inode of a tmpfs), if any.
     pub fn socket(&self) -> Option<tmpfs::SocketHandle> {
         match &self.inode {

@@ -14,6 +14,7 @@
 //! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
 //!   memory-file pages.
+//! - [`xattr`]: extended attributes of tmpfs nodes (user.* and trusted.*).
 //! - [`overlay`]: a tmpfs upper layer over the host's files: the root of `runsc do`,
 //!   whose changes never reach the host.
 //!
@@ -43,6 +44,7 @@ pub mod pipe;
 pub mod synth;
 pub mod timerfd;
 pub mod tmpfs;
+pub mod xattr;
 
 pub use cred::Cred;
 pub use dentry::{Dentry, Inode};

@@ -115,6 +115,8 @@ impl Tmpfs {
             meta: Mutex::new(meta),
             origin,
             fs,
+            linkable: Default::default(),
+            xattrs: Default::default(),
         })
     }
 
@@ -179,6 +181,8 @@ impl Tmpfs {
             meta: Mutex::new(meta),
             kind,
             origin,
+            linkable: Default::default(),
+            xattrs: Default::default(),
         }))
     }
 }
@@ -232,6 +236,11 @@ pub struct Node {
     /// For a node copied up from an overlay's lower layer: the (st_dev, st_ino) it had
     /// there, which it keeps reporting so a file's identity survives the copy.
     origin: Option<(u64, u64)>,
+    /// An O_TMPFILE file not opened O_EXCL: it may be linked into the tree once, although
+    /// it has no name (Linux's I_LINKABLE).
+    linkable: std::sync::atomic::AtomicBool,
+    /// Extended attributes (a leaf lock).
+    xattrs: Mutex<crate::xattr::Xattrs>,
 }
 
 enum Kind {
@@ -239,6 +248,8 @@ enum Kind {
     Dir(Mutex<DirData>),
     Symlink(Vec<u8>),
     Socket(SocketHandle),
+    /// A named pipe: every open joins this one pipe.
+    Fifo(Arc<crate::pipe::Pipe>),
 }
 
 /// What a socket inode names: the bound socket, as its owner (kernel-net) represents it.
@@ -312,8 +323,11 @@ pub enum NewKind<'a> {
     Dir,
     /// A symbolic link to this target.
     Symlink(&'a [u8]),
-    /// A socket inode made by bind(2) for the socket `handle` names.
+    /// A socket inode made by bind(2) for the socket `handle` names (or by mknod(2),
+    /// with a handle no socket recognises: connecting to it is refused).
     Socket(SocketHandle),
+    /// A named pipe (mknod(2) S_IFIFO).
+    Fifo,
 }
 
 /// Attribute changes (chmod, chown, utimes, truncate), checked against the caller.
@@ -420,7 +434,7 @@ impl Node {
             }
             Kind::Dir(d) => ((lock(d).len() as i64 + 2) * DIRENT_SIZE, 0),
             Kind::Symlink(t) => (t.len() as i64, if t.len() < INLINE_SYMLINK { 0 } else { PAGE_SIZE as i64 / 512 }),
-            Kind::Socket(_) => (0, 0),
+            Kind::Socket(_) | Kind::Fifo(_) => (0, 0),
         };
         let m = self.attrs();
         Stat {
@@ -618,6 +632,10 @@ impl Node {
                 meta.mode = S_IFSOCK | (mode & 0o7777);
                 Kind::Socket(h)
             }
+            NewKind::Fifo => {
+                meta.mode = S_IFIFO | (mode & 0o7777);
+                Kind::Fifo(crate::pipe::Pipe::new())
+            }
         };
         let is_dir = matches!(node_kind, Kind::Dir(_));
         let node = self.fs.new_node(meta, node_kind)?;
@@ -628,6 +646,44 @@ impl Node {
         }
         m.mtime = t;
         m.ctime = t;
+        Ok(node)
+    }
+
+    /// The extended attributes, to read or change (the caller has checked the
+    /// namespace rules; a change also sets ctime).
+    pub fn xattrs(&self) -> MutexGuard<'_, crate::xattr::Xattrs> {
+        lock(&self.xattrs)
+    }
+
+    /// Mark a change of attributes (ctime).
+    pub fn touch_changed(&self) {
+        self.meta().ctime = now();
+    }
+
+    /// O_TMPFILE: a regular file of this directory's filesystem with no name (link count
+    /// 0), made with the rules of creating in the directory; `linkable` unless O_EXCL.
+    pub fn create_tmpfile(&self, mode: u32, cred: &Cred, linkable: bool) -> KResult<Arc<Node>> {
+        if self.is_removed() {
+            return_errno!(ENOENT, "directory was removed");
+        }
+        drop(self.dir()?);
+        self.check(cred, W_OK | X_OK)?;
+        let parent = self.attrs();
+        let t = now();
+        let mut meta = Meta {
+            mode: S_IFREG | (mode & 0o7777),
+            uid: cred.uid,
+            gid: cred.gid,
+            nlink: 0,
+            atime: t,
+            mtime: t,
+            ctime: t,
+        };
+        if parent.mode & S_ISGID != 0 {
+            meta.gid = parent.gid;
+        }
+        let node = self.fs.new_node(meta, Kind::Reg(Arc::new(FileData::new(self.fs.clone()))))?;
+        node.linkable.store(linkable, Ordering::Relaxed);
         Ok(node)
     }
 
@@ -644,7 +700,7 @@ impl Node {
         if matches!(target.kind, Kind::Dir(_)) {
             return_errno!(EPERM, "hard link to a directory");
         }
-        if target.is_removed() {
+        if target.is_removed() && !target.linkable.swap(false, Ordering::Relaxed) {
             return_errno!(ENOENT, "linking a removed file");
         }
         self.dir()?.insert(name, target.clone());
@@ -913,7 +969,7 @@ impl Node {
         let data = match &self.kind {
             Kind::Reg(d) => d,
             Kind::Dir(_) => return_errno!(EISDIR),
-            Kind::Symlink(_) | Kind::Socket(_) => return_errno!(EINVAL),
+            Kind::Symlink(_) | Kind::Socket(_) | Kind::Fifo(_) => return_errno!(EINVAL),
         };
         if let Some(c) = cred {
             self.check(c, W_OK)?;
@@ -1149,6 +1205,7 @@ pub(crate) fn open(dentry: Arc<Dentry>, node: &Arc<Node>, flags: u32) -> KResult
         Kind::Dir(_) => Ok(Box::new(DirFile { dentry, node: node.clone(), pos: Mutex::new(0) })),
         Kind::Symlink(_) => return_errno!(ELOOP),
         Kind::Socket(_) => return_errno!(ENXIO, "sockets cannot be opened"),
+        Kind::Fifo(p) => crate::pipe::open_fifo(p, dentry, flags),
     }
 }
 

@@ -33,6 +33,7 @@ mod sys_mm;
 mod sys_poll;
 mod sys_proc;
 mod sys_socket;
+mod sys_splice;
 mod sys_time;
 mod sys_timer;
 pub mod syscalls;

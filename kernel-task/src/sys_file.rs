@@ -90,7 +90,7 @@ impl Task {
     }
 
     /// For a passed-through host descriptor, wait (interruptibly) until it is ready.
-    fn ready_for(&mut self, f: &File, write: bool) -> KResult<()> {
+    pub(crate) fn ready_for(&mut self, f: &File, write: bool) -> KResult<()> {
         match f.host_fd() {
             Some(fd) => self.wait_host_io(fd, write, f.flags() & O_NONBLOCK != 0),
             None => Ok(()),
@@ -379,7 +379,7 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> K
     }
     let path = t.read_path(path_addr)?;
     if flags & O_TMPFILE == O_TMPFILE {
-        return open_tmpfile(t, dirfd, &path, flags);
+        return open_tmpfile(t, dirfd, &path, flags, mode);
     }
     let (d, created) = if flags & O_CREAT != 0 {
         open_creating(t, dirfd, &path, flags, mode)?
@@ -406,6 +406,8 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> K
         let cred = t.fs_cred();
         d.open_as(flags | O_LARGEFILE, Some(&cred))?
     };
+    // A FIFO opened for reading or writing only waits (interruptibly) for the other side.
+    t.io_wait(&file, |_| if kernel_fs::pipe::fifo_open_done(&file) { Ok(()) } else { return_errno!(EAGAIN) })?;
     let limit = t.nofile();
     Ok(t.fds().insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
 }
@@ -458,9 +460,9 @@ fn open_creating(t: &Task, dirfd: u64, path: &[u8], flags: u32, mode: u32) -> KR
     }
 }
 
-/// O_TMPFILE: the directory is checked, then the call is refused (unnamed files are not
-/// supported yet; the host root is read-only anyway).
-fn open_tmpfile(t: &Task, dirfd: u64, path: &[u8], flags: u32) -> KResult<u64> {
+/// O_TMPFILE: an unnamed regular file in the directory's filesystem, linkable with
+/// linkat(AT_EMPTY_PATH) unless O_EXCL.
+fn open_tmpfile(t: &mut Task, dirfd: u64, path: &[u8], flags: u32, mode: u32) -> KResult<u64> {
     if flags & O_CREAT != 0 || !matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR) {
         return_errno!(EINVAL);
     }
@@ -471,9 +473,11 @@ fn open_tmpfile(t: &Task, dirfd: u64, path: &[u8], flags: u32) -> KResult<u64> {
     if !d.is_dir() {
         return_errno!(ENOTDIR);
     }
-    d.check_writable()?;
-    t.kernel.log_once(Some(kernel_abi::nr::OPENAT), "O_TMPFILE is not supported: EOPNOTSUPP");
-    return_errno!(EOPNOTSUPP)
+    let mode = mode & 0o7777 & !t.fs_info().umask;
+    let f = d.create_tmpfile(mode, &t.fs_cred(), flags & O_EXCL == 0)?;
+    let file = f.open_as((flags & !(O_TMPFILE | O_EXCL)) | O_LARGEFILE, None)?;
+    let limit = t.nofile();
+    Ok(t.fds().insert(file, flags & O_CLOEXEC != 0, 0, limit)? as u64)
 }
 
 pub(crate) fn sys_open(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -491,6 +495,33 @@ pub(crate) fn sys_creat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 pub(crate) fn sys_close(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = t.fds().remove(a[0] as i32)?;
     crate::sys_lock::closed(t, &f);
+    Ok(0)
+}
+
+/// close_range(2): close (or mark close-on-exec) every open descriptor in
+/// `[first, last]`, each as close(2) does; CLOSE_RANGE_UNSHARE first gives the caller a
+/// private copy of a shared table.
+pub(crate) fn sys_close_range(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const CLOSE_RANGE_UNSHARE: u32 = 2;
+    const CLOSE_RANGE_CLOEXEC: u32 = 4;
+    let (first, last, flags) = (a[0] as u32, a[1] as u32, a[2] as u32);
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return_errno!(EINVAL);
+    }
+    if flags & CLOSE_RANGE_UNSHARE != 0 {
+        crate::sys_misc::sys_unshare(t, [kernel_abi::flags::clone::CLONE_FILES, 0, 0, 0, 0, 0])?;
+    }
+    let in_range: Vec<i32> = t.fds().fds().into_iter().filter(|&fd| (first..=last).contains(&(fd as u32))).collect();
+    for fd in in_range {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            t.fds().set_cloexec(fd, true)?;
+        } else {
+            let removed = t.fds().remove(fd);
+            if let Ok(f) = removed {
+                crate::sys_lock::closed(t, &f);
+            }
+        }
+    }
     Ok(0)
 }
 
@@ -842,30 +873,145 @@ pub(crate) fn sys_fstatfs(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     Ok(0)
 }
 
-/// The xattr calls: the path or fd is checked as Linux does, then EOPNOTSUPP, Linux's
-/// answer for a filesystem without extended attributes (the VFS issue adds them).
-fn no_xattrs(t: &mut Task, path: Option<(u64, bool)>, fd: Option<u64>) -> KResult<u64> {
-    if let Some((addr, follow)) = path {
-        let p = t.read_path(addr)?;
-        t.lookup(&p, follow)?;
+// -------------------------------------------------------------------------------------
+// Extended attributes: user.* and trusted.* on tmpfs nodes (and so on the overlay's upper
+// layer); a lower-layer host file has none until a change copies it up.
+
+const CAP_SYS_ADMIN: u32 = 21;
+
+/// Where an xattr call applies: a path (followed unless `l*`) or a descriptor.
+enum XattrAt {
+    Path(u64, bool),
+    Fd(u64),
+}
+
+fn xattr_name(t: &Task, addr: u64) -> KResult<Vec<u8>> {
+    match t.mm.copy_in_cstr(addr, kernel_fs::xattr::NAME_MAX) {
+        Err(e) if e.errno == Errno::ENAMETOOLONG => return_errno!(ERANGE),
+        Ok(n) if n.is_empty() => return_errno!(ERANGE),
+        r => r,
     }
-    if let Some(fd) = fd {
-        t.file(fd)?;
+}
+
+/// The dentry an xattr call applies to. A descriptor without one (a pipe, a socket)
+/// has no attributes: after the namespace rules for its file type (`name`; `None` for a
+/// listing, which is empty), EOPNOTSUPP.
+fn xattr_target(t: &Task, at: XattrAt, name: Option<&[u8]>, write: bool) -> KResult<Arc<Dentry>> {
+    match at {
+        XattrAt::Path(addr, follow) => {
+            let p = t.read_path(addr)?;
+            t.lookup(&p, follow)
+        }
+        XattrAt::Fd(fd) => {
+            let (f, d) = fd_dentry(t, fd)?;
+            match (d, name) {
+                (Some(d), _) => Ok(d),
+                (None, None) => return_errno!(ENODATA),
+                (None, Some(name)) => {
+                    let mode = f.stat()?.st_mode;
+                    kernel_fs::xattr::check_access(name, mode, true, t.creds.capable(CAP_SYS_ADMIN), write)?;
+                    return_errno!(EOPNOTSUPP)
+                }
+            }
+        }
     }
-    t.kernel.log_once(Some(kernel_abi::nr::GETXATTR), "extended attributes are not supported yet: EOPNOTSUPP");
-    return_errno!(EOPNOTSUPP)
+}
+
+fn do_setxattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    use kernel_fs::xattr::{SIZE_MAX, XATTR_CREATE, XATTR_REPLACE};
+    let (name, value, size, flags) = (a[1], a[2], a[3], a[4] as u32);
+    if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
+        return_errno!(EINVAL);
+    }
+    let name = xattr_name(t, name)?;
+    if size > SIZE_MAX as u64 {
+        return_errno!(E2BIG);
+    }
+    let mut v = vec![0u8; size as usize];
+    t.mm.copy_in(value, &mut v)?;
+    let d = xattr_target(t, at, Some(&name), true)?;
+    d.setxattr(&name, &v, flags, &t.fs_cred(), t.creds.capable(CAP_SYS_ADMIN))?;
+    Ok(0)
+}
+
+fn do_getxattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    let name = xattr_name(t, a[1])?;
+    let d = xattr_target(t, at, Some(&name), false)?;
+    let mut buf = vec![0u8; a[3].min(kernel_fs::xattr::SIZE_MAX as u64) as usize];
+    let n = d.getxattr(&name, &mut buf, &t.fs_cred(), t.creds.capable(CAP_SYS_ADMIN))?;
+    if !buf.is_empty() {
+        t.mm.copy_out(a[2], &buf[..n])?;
+    }
+    Ok(n as u64)
+}
+
+fn do_listxattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    let d = match xattr_target(t, at, None, false) {
+        Err(e) if e.errno == Errno::ENODATA => return Ok(0),
+        r => r?,
+    };
+    let list = d.listxattr(t.creds.capable(CAP_SYS_ADMIN))?;
+    let mut buf = vec![0u8; a[2].min(kernel_fs::xattr::LIST_MAX as u64) as usize];
+    let n = kernel_fs::xattr::fill_list(&list, &mut buf)?;
+    if !buf.is_empty() {
+        t.mm.copy_out(a[1], &buf[..n])?;
+    }
+    Ok(n as u64)
+}
+
+fn do_removexattr(t: &mut Task, at: XattrAt, a: [u64; 6]) -> KResult<u64> {
+    let name = xattr_name(t, a[1])?;
+    let d = xattr_target(t, at, Some(&name), true)?;
+    d.removexattr(&name, &t.fs_cred(), t.creds.capable(CAP_SYS_ADMIN))?;
+    Ok(0)
+}
+
+pub(crate) fn sys_setxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_setxattr(t, XattrAt::Path(a[0], true), a)
+}
+
+pub(crate) fn sys_lsetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_setxattr(t, XattrAt::Path(a[0], false), a)
+}
+
+pub(crate) fn sys_fsetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_setxattr(t, XattrAt::Fd(a[0]), a)
 }
 
 pub(crate) fn sys_getxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    no_xattrs(t, Some((a[0], true)), None)
+    do_getxattr(t, XattrAt::Path(a[0], true), a)
 }
 
 pub(crate) fn sys_lgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    no_xattrs(t, Some((a[0], false)), None)
+    do_getxattr(t, XattrAt::Path(a[0], false), a)
 }
 
 pub(crate) fn sys_fgetxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
-    no_xattrs(t, None, Some(a[0]))
+    do_getxattr(t, XattrAt::Fd(a[0]), a)
+}
+
+pub(crate) fn sys_listxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_listxattr(t, XattrAt::Path(a[0], true), a)
+}
+
+pub(crate) fn sys_llistxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_listxattr(t, XattrAt::Path(a[0], false), a)
+}
+
+pub(crate) fn sys_flistxattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_listxattr(t, XattrAt::Fd(a[0]), a)
+}
+
+pub(crate) fn sys_removexattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_removexattr(t, XattrAt::Path(a[0], true), a)
+}
+
+pub(crate) fn sys_lremovexattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_removexattr(t, XattrAt::Path(a[0], false), a)
+}
+
+pub(crate) fn sys_fremovexattr(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_removexattr(t, XattrAt::Fd(a[0]), a)
 }
 
 pub(crate) fn sys_pipe2(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -938,6 +1084,42 @@ fn do_mkdir(t: &mut Task, dirfd: u64, path: u64, mode: u32) -> KResult<u64> {
     let mode = mode & 0o1777 & !t.fs_info().umask;
     pp.parent.create_child(&name, NewKind::Dir, mode, &t.fs_cred())?;
     Ok(0)
+}
+
+/// mknod(2) and mknodat(2): regular files, FIFOs and socket nodes. Device nodes are
+/// refused with EPERM whatever the caller's capabilities, as gVisor does: the sandbox
+/// has no devices but the Sentry's own (Linux gives EPERM only without CAP_MKNOD).
+fn do_mknod(t: &mut Task, dirfd: u64, path: u64, mode: u32, _dev: u64) -> KResult<u64> {
+    let p = t.read_path(path)?;
+    let kind = match mode & S_IFMT {
+        0 | S_IFREG => NewKind::File,
+        S_IFIFO => NewKind::Fifo,
+        S_IFSOCK => NewKind::Socket(std::sync::Arc::new(())),
+        S_IFCHR | S_IFBLK => {
+            let pp = t.parent_at(dirfd, &p)?;
+            new_name(&pp, false)?;
+            pp.parent.check_writable()?;
+            if t.creds.capable(crate::creds::CAP_MKNOD) {
+                t.kernel.log_once(Some(kernel_abi::nr::MKNODAT), "device nodes are not allowed in the sandbox: EPERM");
+            }
+            return_errno!(EPERM);
+        }
+        S_IFDIR => return_errno!(EPERM),
+        _ => return_errno!(EINVAL),
+    };
+    let pp = t.parent_at(dirfd, &p)?;
+    let name = new_name(&pp, false)?;
+    let perm = mode & 0o7777 & !t.fs_info().umask;
+    pp.parent.create_child(&name, kind, perm, &t.fs_cred())?;
+    Ok(0)
+}
+
+pub(crate) fn sys_mknod(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_mknod(t, AT_FDCWD_ARG, a[0], a[1] as u32, a[2])
+}
+
+pub(crate) fn sys_mknodat(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    do_mknod(t, a[0], a[1], a[2] as u32, a[3])
 }
 
 pub(crate) fn sys_mkdir(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
@@ -1343,6 +1525,64 @@ pub(crate) fn sys_fsync(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         Some(d) if d.can_sync() => Ok(0),
         _ => return_errno!(EINVAL),
     }
+}
+
+// -------------------------------------------------------------------------------------
+// Advice and write-back. File data lives in the memory file (tmpfs, the overlay's upper
+// layer) or is the host's, read-only: there is nothing to read ahead or write back, so
+// these calls validate their arguments as Linux does and then do nothing more.
+
+/// fadvise64(2).
+pub(crate) fn sys_fadvise64(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const POSIX_FADV_NOREUSE: u64 = 5;
+    let f = t.file(a[0])?;
+    if f.flags() & O_PATH != 0 {
+        return_errno!(EBADF);
+    }
+    if f.stat()?.st_mode & S_IFMT == S_IFIFO {
+        return_errno!(ESPIPE);
+    }
+    if (a[2] as i64) < 0 || a[3] as u32 as u64 > POSIX_FADV_NOREUSE {
+        return_errno!(EINVAL);
+    }
+    Ok(0)
+}
+
+/// readahead(2).
+pub(crate) fn sys_readahead(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = t.file(a[0])?;
+    if !f.readable() {
+        return_errno!(EBADF);
+    }
+    if f.stat()?.st_mode & S_IFMT != S_IFREG {
+        return_errno!(EINVAL);
+    }
+    Ok(0)
+}
+
+/// sync(2).
+pub(crate) fn sys_sync(_t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    Ok(0)
+}
+
+/// syncfs(2).
+pub(crate) fn sys_syncfs(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    t.file(a[0])?;
+    Ok(0)
+}
+
+/// sync_file_range(2).
+pub(crate) fn sys_sync_file_range(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    const VALID: u64 = 1 | 2 | 4;
+    let f = t.file(a[0])?;
+    let (off, n) = (a[1] as i64, a[2] as i64);
+    if a[3] & !VALID != 0 || off < 0 || off.wrapping_add(n) < 0 || off.wrapping_add(n) < off {
+        return_errno!(EINVAL);
+    }
+    if !matches!(f.stat()?.st_mode & S_IFMT, S_IFREG | S_IFBLK | S_IFDIR | S_IFLNK) {
+        return_errno!(ESPIPE);
+    }
+    Ok(0)
 }
 
 /// memfd_create(2): an anonymous tmpfs file, already unlinked.

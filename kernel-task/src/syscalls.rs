@@ -7,7 +7,7 @@ use kernel_abi::{Errno, KResult};
 use crate::task::Task;
 use crate::{
     strace, sys_epoll as ep, sys_eventfd as ev, sys_file as f, sys_lock as lk, sys_misc as m, sys_mm as mm,
-    sys_poll as po, sys_proc as pr, sys_socket as so, sys_time as tm, sys_timer as ti,
+    sys_poll as po, sys_proc as pr, sys_socket as so, sys_splice as sp, sys_time as tm, sys_timer as ti,
 };
 
 /// A handler: the task and the six raw arguments; the result goes to `rax`.
@@ -50,11 +50,14 @@ table! {
     PWRITEV => f::sys_pwritev, Full;
     PREADV2 => f::sys_preadv2, Partial("RWF_* flags accepted without effect");
     PWRITEV2 => f::sys_pwritev2, Partial("RWF_* flags accepted without effect");
-    OPEN => f::sys_open, Partial("O_TMPFILE is EOPNOTSUPP; the host root is read-only (EROFS)");
-    OPENAT => f::sys_openat, Partial("O_TMPFILE is EOPNOTSUPP; the host root is read-only (EROFS)");
+    OPEN => f::sys_open, Partial("O_TMPFILE files cannot be linked through /proc/self/fd/N (no magic links)");
+    OPENAT => f::sys_openat, Partial("O_TMPFILE files cannot be linked through /proc/self/fd/N (no magic links)");
     CREAT => f::sys_creat, Partial("the host root is read-only (EROFS); tmpfs files are made");
     CLOSE => f::sys_close, Full;
+    CLOSE_RANGE => f::sys_close_range, Full;
     MKDIR => f::sys_mkdir, Full;
+    MKNOD => f::sys_mknod, Partial("regular files, FIFOs and socket nodes; device nodes are EPERM even with CAP_MKNOD (no devices in the sandbox)");
+    MKNODAT => f::sys_mknodat, Partial("as mknod");
     MKDIRAT => f::sys_mkdirat, Full;
     UNLINK => f::sys_unlink, Full;
     UNLINKAT => f::sys_unlinkat, Full;
@@ -82,6 +85,11 @@ table! {
     UTIME => f::sys_utime, Partial("the Sentry's /dev, /proc and /sys nodes are EPERM");
     FSYNC => f::sys_fsync, Full;
     FDATASYNC => f::sys_fsync, Full;
+    FADVISE64 => f::sys_fadvise64, Full;
+    READAHEAD => f::sys_readahead, Full;
+    SYNC => f::sys_sync, Full;
+    SYNCFS => f::sys_syncfs, Full;
+    SYNC_FILE_RANGE => f::sys_sync_file_range, Full;
     FSTAT => f::sys_fstat, Full;
     STAT => f::sys_stat, Full;
     LSTAT => f::sys_lstat, Full;
@@ -106,12 +114,18 @@ table! {
     UMASK => f::sys_umask, Full;
     STATFS => f::sys_statfs, Partial("host filesystems report the host's figures, flagged read-only");
     FSTATFS => f::sys_fstatfs, Partial("host filesystems report the host's figures, flagged read-only");
-    GETXATTR => f::sys_getxattr, Partial("no extended attributes yet: EOPNOTSUPP");
-    LGETXATTR => f::sys_lgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
-    FGETXATTR => f::sys_fgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
-    LISTXATTR => f::sys_getxattr, Partial("no extended attributes yet: EOPNOTSUPP");
-    LLISTXATTR => f::sys_lgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
-    FLISTXATTR => f::sys_fgetxattr, Partial("no extended attributes yet: EOPNOTSUPP");
+    SETXATTR => f::sys_setxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    LSETXATTR => f::sys_lsetxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    FSETXATTR => f::sys_fsetxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    GETXATTR => f::sys_getxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    LGETXATTR => f::sys_lgetxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    FGETXATTR => f::sys_fgetxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    LISTXATTR => f::sys_listxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    LLISTXATTR => f::sys_llistxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    FLISTXATTR => f::sys_flistxattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    REMOVEXATTR => f::sys_removexattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    LREMOVEXATTR => f::sys_lremovexattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
+    FREMOVEXATTR => f::sys_fremovexattr, Partial("user.* and trusted.* on tmpfs and the overlay's upper layer; security.* and system.* are EOPNOTSUPP; host files of the lower layer have none");
     POLL => po::sys_poll, Full;
     PPOLL => po::sys_ppoll, Full;
     SELECT => po::sys_select, Full;
@@ -128,6 +142,11 @@ table! {
     TIMERFD_SETTIME => ev::sys_timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET never cancels: the sandbox cannot set the clock");
     TIMERFD_GETTIME => ev::sys_timerfd_gettime, Full;
     PIPE => f::sys_pipe, Full;
+    SENDFILE => sp::sys_sendfile, Partial("through a bounce buffer in the Sentry; RLIMIT_FSIZE is not applied");
+    SPLICE => sp::sys_splice, Partial("through a bounce buffer; SPLICE_F_MOVE and SPLICE_F_MORE are hints without effect");
+    TEE => sp::sys_tee, Full;
+    VMSPLICE => sp::sys_vmsplice, Partial("copies (SPLICE_F_GIFT has no effect)");
+    COPY_FILE_RANGE => sp::sys_copy_file_range, Full;
     PIPE2 => f::sys_pipe2, Partial("no packet mode (O_DIRECT is EINVAL)");
     SOCKET => so::sys_socket, Partial("AF_UNIX; AF_INET/AF_INET6 TCP and UDP over loopback only; no raw or netlink");
     SOCKETPAIR => so::sys_socketpair, Partial("AF_UNIX only (inet is EOPNOTSUPP, as Linux)");

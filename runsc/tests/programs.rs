@@ -1071,3 +1071,54 @@ fn addresses_off_loopback_are_unreachable() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn python_copies_files_with_sendfile_like_native() {
+    require("/usr/bin/python3");
+    // shutil.copyfile uses sendfile (or copy_file_range) on Linux; os.sendfile is called
+    // directly too, into a file and through a pipe. Everything happens in a directory
+    // made for the run and removed after it.
+    let script = r#"
+import hashlib, os, shutil, tempfile
+d = tempfile.mkdtemp()
+try:
+    src = os.path.join(d, "src")
+    data = bytes((i * 7 + i // 4096) % 251 for i in range(3 * 1024 * 1024 + 12345))
+    with open(src, "wb") as f:
+        f.write(data)
+    dst = shutil.copyfile(src, os.path.join(d, "dst"))
+    with open(dst, "rb") as f:
+        got = f.read()
+    print("copyfile", len(got), hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest())
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(os.path.join(d, "part"), os.O_WRONLY | os.O_CREAT, 0o644)
+    print("sendfile at offset", os.sendfile(fo, fi, 1000, 5000), os.lseek(fi, 0, os.SEEK_CUR))
+    print("sendfile own position", os.sendfile(fo, fi, None, 7000), os.lseek(fi, 0, os.SEEK_CUR))
+    os.close(fo)
+    with open(os.path.join(d, "part"), "rb") as f:
+        part = f.read()
+    print("part", part == data[1000:6000] + data[:7000])
+    r, w = os.pipe()
+    print("into a pipe", os.sendfile(w, fi, 100, 20), os.read(r, 100) == data[100:120])
+    print("past the end", os.sendfile(w, fi, len(data) + 5, 10))
+finally:
+    shutil.rmtree(d)
+"#;
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    let n = native(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(String::from_utf8_lossy(&n.stdout).lines().count(), 6, "native: {}", String::from_utf8_lossy(&n.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&n.stdout),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(0));
+    // The copy went through the sandbox's sendfile or copy_file_range, not a fallback.
+    let s = runsc().args(["--strace", "do", "/usr/bin/python3", "-c", script]).output().unwrap();
+    let trace = String::from_utf8_lossy(&s.stderr);
+    assert!(trace.contains("sendfile(") || trace.contains("copy_file_range("), "no sendfile in the trace");
+    assert!(!trace
+        .lines()
+        .any(|l| (l.contains("sendfile(") || l.contains("copy_file_range(")) && l.contains("ENOSYS")));
+}
