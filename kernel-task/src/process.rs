@@ -196,6 +196,20 @@ impl Kernel {
         Ok(pid)
     }
 
+    /// The root of the sandbox's file tree.
+    pub fn root(&self) -> &Arc<kernel_fs::Dentry> {
+        &self.root
+    }
+
+    /// Forget a process started by [`crate::Task::new_process`] once it has ended (it has
+    /// no parent inside the sandbox to reap it).
+    pub fn release_process(&self, pid: i32) {
+        let mut t = self.procs();
+        if t.procs.get(&pid).is_some_and(|p| p.inbox.is_none() || p.zombie.is_some()) {
+            t.procs.remove(&pid);
+        }
+    }
+
     /// Give back a PID whose process never started.
     pub(crate) fn release_pid(&self, pid: i32) {
         self.procs().procs.remove(&pid);

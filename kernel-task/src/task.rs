@@ -231,6 +231,29 @@ impl Task {
     /// The first task of a sandbox: `argv[0]` is executed (resolved by `path` in the
     /// sandbox) with `stdio` as fds 0-2, uid/gid from `ids`, in `cwd`.
     pub fn new_init(kernel: Arc<Kernel>, stdio: [Arc<File>; 3], cwd: Arc<Dentry>, ids: (u32, u32)) -> KResult<Task> {
+        Self::new_leader(kernel, stdio, cwd, ids, 1)
+    }
+
+    /// A process started from outside the sandbox in a running one (`runsc exec`): like
+    /// the first task, but with a fresh pid, and (as init) no parent inside. Call
+    /// [`Kernel::release_process`] once it has ended.
+    pub fn new_process(kernel: Arc<Kernel>, stdio: [Arc<File>; 3], cwd: Arc<Dentry>, ids: (u32, u32)) -> KResult<Task> {
+        let pid = kernel.alloc_pid(u64::MAX)?;
+        Self::new_leader(kernel.clone(), stdio, cwd, ids, pid).inspect_err(|_| kernel.release_pid(pid))
+    }
+
+    /// The pid of the process.
+    pub fn pid(&self) -> i32 {
+        self.tgid
+    }
+
+    fn new_leader(
+        kernel: Arc<Kernel>,
+        stdio: [Arc<File>; 3],
+        cwd: Arc<Dentry>,
+        ids: (u32, u32),
+        pid: i32,
+    ) -> KResult<Task> {
         let mut fds = FdTable::new();
         for f in stdio {
             fds.insert(f, false, 0, 3)?;
@@ -243,11 +266,11 @@ impl Task {
         let p = &kernel.platform;
         let mm = Arc::new(MemoryManager::new(kernel.mf.clone(), space, p.min_user_address(), p.max_user_address()));
         let (uid, gid) = ids;
-        let tg = ThreadGroup::new(&kernel, 1, [KernelSigaction::default(); NSIG as usize], default_rlimits());
+        let tg = ThreadGroup::new(&kernel, pid, [KernelSigaction::default(); NSIG as usize], default_rlimits());
         let t = Task {
             kernel,
-            tid: 1,
-            tgid: 1,
+            tid: pid,
+            tgid: pid,
             tg,
             mm,
             ctx,
@@ -275,8 +298,8 @@ impl Task {
             last_fault: None,
         };
         t.inbox.set_interrupter(t.ctx.interrupter());
-        t.tg.add_member(crate::thread::Member { tid: 1, inbox: t.inbox.clone(), shared: t.shared.clone() });
-        t.kernel.register(1, 0, 0, t.tg.clone());
+        t.tg.add_member(crate::thread::Member { tid: pid, inbox: t.inbox.clone(), shared: t.shared.clone() });
+        t.kernel.register(pid, 0, 0, t.tg.clone());
         t.publish_ids();
         t.tg.update_view(|v| {
             v.fds = Arc::downgrade(&t.fds);

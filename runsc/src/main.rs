@@ -123,6 +123,37 @@ enum Command {
     },
     /// Wait for a container to stop and print its exit status.
     Wait { id: String },
+    /// Run another process in a running container.
+    Exec {
+        /// A process.json (the OCI process object) to run.
+        #[arg(long, short = 'p')]
+        process: Option<std::path::PathBuf>,
+        /// Working directory.
+        #[arg(long)]
+        cwd: Option<String>,
+        /// Extra environment variables (KEY=VALUE).
+        #[arg(long, short = 'e')]
+        env: Vec<String>,
+        /// uid[:gid].
+        #[arg(long, short = 'u')]
+        user: Option<String>,
+        /// Allocate a terminal (its master goes to --console-socket).
+        #[arg(long, short = 't')]
+        tty: bool,
+        /// Return once the process started.
+        #[arg(long, short = 'd')]
+        detach: bool,
+        #[arg(long = "pid-file")]
+        pid_file: Option<std::path::PathBuf>,
+        #[arg(long = "console-socket")]
+        console_socket: Option<std::path::PathBuf>,
+        #[arg(long = "ready-fd", hide = true)]
+        ready_fd: Option<i32>,
+        id: String,
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Write a starting config.json into the bundle.
     Spec {
         #[arg(long, short = 'b', default_value = ".")]
@@ -135,6 +166,8 @@ enum Command {
         bundle: std::path::PathBuf,
         #[arg(long = "ready-fd")]
         ready_fd: i32,
+        #[arg(long = "console-socket")]
+        console_socket: Option<std::path::PathBuf>,
         id: String,
     },
 }
@@ -207,10 +240,7 @@ fn lifecycle(cli: &Cli) -> anyhow::Result<u8> {
     let code = match &cli.command {
         Command::Do { .. } => unreachable!("handled by main"),
         Command::Create { bundle, pid_file, console_socket, id, .. } => {
-            if console_socket.is_some() {
-                anyhow::bail!("--console-socket: terminals are not supported yet");
-            }
-            oci::create(&g, id, bundle, pid_file.as_deref())?;
+            oci::create(&g, id, bundle, pid_file.as_deref(), console_socket.as_deref(), true)?;
             0
         }
         Command::Start { id } => oci::start(&g, id).map(|_| 0)?,
@@ -218,16 +248,31 @@ fn lifecycle(cli: &Cli) -> anyhow::Result<u8> {
         Command::Kill { all, id, signal } => oci::kill(&g, id, oci::parse_signal(signal)?, *all).map(|_| 0)?,
         Command::Delete { force, id } => oci::delete(&g, id, *force).map(|_| 0)?,
         Command::Run { bundle, pid_file, detach, console_socket, id } => {
-            if console_socket.is_some() {
-                anyhow::bail!("--console-socket: terminals are not supported yet");
-            }
-            oci::run(&g, id, bundle, pid_file.as_deref(), *detach)? as u8
+            oci::run(&g, id, bundle, pid_file.as_deref(), console_socket.as_deref(), *detach)? as u8
+        }
+        Command::Exec { process, cwd, env, user, tty, detach, pid_file, console_socket, ready_fd, id, args } => {
+            let o = oci::ExecOpts {
+                process: process.clone(),
+                args: args.clone(),
+                cwd: cwd.clone(),
+                env: env.clone(),
+                user: user.clone(),
+                tty: *tty,
+                detach: *detach,
+                pid_file: pid_file.clone(),
+                console_socket: console_socket.clone(),
+                ready_fd: *ready_fd,
+            };
+            let self_args: Vec<String> = std::env::args().skip(1).collect();
+            oci::exec(&g, id, &o, &self_args)? as u8
         }
         Command::List { format, quiet } => oci::list(&g, format == "json", *quiet).map(|_| 0)?,
         Command::Ps { format, id } => oci::ps(&g, id, format == "json").map(|_| 0)?,
         Command::Wait { id } => oci::wait(&g, id).map(|_| 0)?,
         Command::Spec { bundle } => oci::spec(bundle).map(|_| 0)?,
-        Command::Boot { bundle, ready_fd, id } => oci::boot(&g, id, bundle, *ready_fd)? as u8,
+        Command::Boot { bundle, ready_fd, console_socket, id } => {
+            oci::boot(&g, id, bundle, *ready_fd, console_socket.as_deref())? as u8
+        }
     };
     Ok(code)
 }

@@ -244,22 +244,111 @@ fn sandbox_config(spec: &Spec, bundle: &Path, strace: bool) -> Result<Config> {
     })
 }
 
+/// A terminal for the container: its master is sent to `sock`; returns the slave.
+fn console_pty(sock: &Path, spec: &Spec) -> Result<OwnedFd> {
+    let size = spec.process().as_ref().and_then(|p| p.console_size()).map(|b| nix::pty::Winsize {
+        ws_row: b.height() as u16,
+        ws_col: b.width() as u16,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    });
+    let pty = nix::pty::openpty(size.as_ref(), None).context("openpty")?;
+    let to = UnixStream::connect(sock).with_context(|| format!("console socket {}", sock.display()))?;
+    send_with_fds(&to, b"/dev/ptmx", &[pty.master.as_raw_fd()])?;
+    Ok(pty.slave)
+}
+
 /// Requests on the control socket, one JSON line each way.
 #[derive(Serialize, Deserialize, Debug)]
 #[serde(tag = "cmd", rename_all = "lowercase")]
 enum Request {
     Start,
-    Signal { sig: i32, all: bool },
+    Signal {
+        sig: i32,
+        all: bool,
+    },
     Ps,
+    /// Start a process; its stdin, stdout and stderr come with the request (SCM_RIGHTS).
+    /// The reply names its pid; a second reply line gives its exit status.
+    Exec {
+        args: Vec<String>,
+        env: Vec<String>,
+        cwd: String,
+        uid: u32,
+        gid: u32,
+    },
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Default)]
 struct Reply {
     ok: bool,
     #[serde(default)]
     error: String,
     #[serde(default)]
     pids: Vec<i32>,
+    #[serde(default)]
+    exit: Option<i32>,
+}
+
+impl Reply {
+    fn ok() -> Reply {
+        Reply { ok: true, ..Default::default() }
+    }
+
+    fn err(error: String) -> Reply {
+        Reply { ok: false, error, ..Default::default() }
+    }
+}
+
+/// Send one request line with descriptors attached (SCM_RIGHTS).
+fn send_with_fds(sock: &UnixStream, line: &[u8], fds: &[std::os::fd::RawFd]) -> Result<()> {
+    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
+    let iov = [std::io::IoSlice::new(line)];
+    let cmsg = [ControlMessage::ScmRights(fds)];
+    let n = sendmsg::<()>(sock.as_raw_fd(), &iov, &cmsg, MsgFlags::empty(), None)?;
+    if n != line.len() {
+        bail!("short send on the control socket");
+    }
+    Ok(())
+}
+
+/// Take ownership of a descriptor the kernel just gave us.
+fn adopt_fd(fd: std::os::fd::RawFd) -> OwnedFd {
+    // SAFETY: `fd` came in an SCM_RIGHTS message just received: it is new and ours.
+    #[allow(unsafe_code)]
+    unsafe {
+        OwnedFd::from_raw_fd(fd)
+    }
+}
+
+/// Read one request line and any descriptors sent with it.
+fn recv_request(sock: &UnixStream) -> Result<(String, Vec<OwnedFd>)> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    let mut buf = vec![0u8; 1 << 16];
+    let mut fds = Vec::new();
+    let n = {
+        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 3]);
+        let msg = recvmsg::<()>(sock.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC)?;
+        for c in msg.cmsgs()? {
+            if let ControlMessageOwned::ScmRights(v) = c {
+                fds.extend(v.into_iter().map(adopt_fd));
+            }
+        }
+        msg.bytes
+    };
+    let mut line = buf[..n].to_vec();
+    // The rest of a long line, should it come in pieces.
+    let mut r = sock;
+    while !line.ends_with(b"\n") {
+        let mut more = [0u8; 4096];
+        let m = r.read(&mut more)?;
+        if m == 0 {
+            break;
+        }
+        line.extend_from_slice(&more[..m]);
+    }
+    Ok((String::from_utf8_lossy(&line).into_owned(), fds))
 }
 
 fn control(g: &Global, id: &str, req: &Request) -> Result<Reply> {
@@ -276,7 +365,19 @@ fn control(g: &Global, id: &str, req: &Request) -> Result<Reply> {
     Ok(r)
 }
 
-fn spawn_boot(g: &Global, bundle: &Path, id: &str) -> Result<(std::process::Child, OwnedFd)> {
+fn spawn_boot(g: &Global, bundle: &Path, id: &str, console: Option<&Path>) -> Result<(std::process::Child, OwnedFd)> {
+    let mut args = g.passthrough.clone();
+    args.extend(["boot".into(), "--bundle".into(), bundle.display().to_string(), "--ready-fd".into(), "3".into()]);
+    if let Some(c) = console {
+        args.extend(["--console-socket".into(), c.display().to_string()]);
+    }
+    args.push(id.into());
+    spawn_self(&args)
+}
+
+/// Start runsc again with `args`, in its own session, with the write end of a pipe as
+/// fd 3; returns the child and the read end.
+fn spawn_self(args: &[String]) -> Result<(std::process::Child, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     #[allow(unsafe_code)]
@@ -288,7 +389,7 @@ fn spawn_boot(g: &Global, bundle: &Path, id: &str) -> Result<(std::process::Chil
     let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     let exe = std::env::current_exe().context("finding runsc's own binary")?;
     let mut cmd = std::process::Command::new(exe);
-    cmd.args(&g.passthrough).arg("boot").arg("--bundle").arg(bundle).arg("--ready-fd").arg("3").arg(id);
+    cmd.args(args);
     let wr_raw = wr.as_raw_fd();
     // SAFETY: between fork and exec only async-signal-safe calls: dup2 onto fd 3 (which
     // clears close-on-exec) and setsid.
@@ -308,10 +409,24 @@ fn spawn_boot(g: &Global, bundle: &Path, id: &str) -> Result<(std::process::Chil
 }
 
 /// `create`: make the sandbox and load the program; `start` runs it.
-pub fn create(g: &Global, id: &str, bundle: &Path, pid_file: Option<&Path>) -> Result<std::process::Child> {
+pub fn create(
+    g: &Global,
+    id: &str,
+    bundle: &Path,
+    pid_file: Option<&Path>,
+    console: Option<&Path>,
+    detached: bool,
+) -> Result<std::process::Child> {
     check_id(id)?;
     let bundle = std::fs::canonicalize(bundle).with_context(|| format!("bundle {}", bundle.display()))?;
     let spec = load_spec(&bundle)?;
+    let terminal = spec.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false);
+    match (terminal, console) {
+        (true, None) if detached => bail!("cannot allocate tty if runc will detach without setting console socket"),
+        (false, Some(_)) => bail!("cannot use console socket if runc will not detach or allocate tty"),
+        _ => {}
+    }
+    let console = console.map(|c| std::path::absolute(c).unwrap_or_else(|_| c.to_path_buf()));
     std::fs::create_dir_all(&g.root).with_context(|| format!("creating {}", g.root.display()))?;
     let dir = state_dir(g, id);
     match std::fs::create_dir(&dir) {
@@ -320,7 +435,7 @@ pub fn create(g: &Global, id: &str, bundle: &Path, pid_file: Option<&Path>) -> R
         Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
     }
     let made = (|| -> Result<std::process::Child> {
-        let (mut child, rd) = spawn_boot(g, &bundle, id)?;
+        let (mut child, rd) = spawn_boot(g, &bundle, id, console.as_deref())?;
         let mut answer = String::new();
         std::fs::File::from(rd).read_to_string(&mut answer)?;
         if answer.trim() != "ok" {
@@ -589,8 +704,15 @@ pub fn spec(bundle: &Path) -> Result<()> {
 
 /// `run`: create, start, and wait for the container (unless `detach`); returns its
 /// exit status.
-pub fn run(g: &Global, id: &str, bundle: &Path, pid_file: Option<&Path>, detach: bool) -> Result<i32> {
-    let mut child = create(g, id, bundle, pid_file)?;
+pub fn run(
+    g: &Global,
+    id: &str,
+    bundle: &Path,
+    pid_file: Option<&Path>,
+    console: Option<&Path>,
+    detach: bool,
+) -> Result<i32> {
+    let mut child = create(g, id, bundle, pid_file, console, detach)?;
     if let Err(e) = start(g, id) {
         let _ = delete(g, id, true);
         return Err(e);
@@ -606,7 +728,7 @@ pub fn run(g: &Global, id: &str, bundle: &Path, pid_file: Option<&Path>, detach:
 }
 
 /// The hidden `boot` command: the sandbox process of one container.
-pub fn boot(g: &Global, id: &str, bundle: &Path, ready_fd: i32) -> Result<i32> {
+pub fn boot(g: &Global, id: &str, bundle: &Path, ready_fd: i32, console: Option<&Path>) -> Result<i32> {
     // SAFETY: the descriptor was set up for us by `create` and is ours alone.
     #[allow(unsafe_code)]
     let mut ready = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(ready_fd) });
@@ -618,13 +740,25 @@ pub fn boot(g: &Global, id: &str, bundle: &Path, ready_fd: i32) -> Result<i32> {
         Ok(s) => s,
         Err(e) => return fail(&mut ready, format!("{e:#}")),
     };
-    let cfg = match sandbox_config(&spec, bundle, g.strace) {
+    let mut cfg = match sandbox_config(&spec, bundle, g.strace) {
         Ok(c) => c,
         Err(e) => return fail(&mut ready, format!("{e:#}")),
     };
+    // With a console socket, the program's stdio is a new terminal whose master goes
+    // to the caller (as runc does).
+    let _slave = match console {
+        Some(sock) => match console_pty(sock, &spec) {
+            Ok(slave) => {
+                cfg.stdio = [slave.as_raw_fd(); 3];
+                Some(slave)
+            }
+            Err(e) => return fail(&mut ready, format!("{e:#}")),
+        },
+        None => None,
+    };
     let prepared = match sandbox::prepare(cfg) {
         Ok(p) => p,
-        Err(e) => return fail(&mut ready, format!("{e:#}")),
+        Err(e) => return fail(&mut ready, runc_message(&e)),
     };
     let sock = state_dir(g, id).join("control.sock");
     let _ = std::fs::remove_file(&sock);
@@ -646,33 +780,211 @@ pub fn boot(g: &Global, id: &str, bundle: &Path, ready_fd: i32) -> Result<i32> {
     Ok(code)
 }
 
+fn reply(mut conn: &UnixStream, r: &Reply) {
+    let _ = writeln!(conn, "{}", serde_json::to_string(r).unwrap_or_default());
+}
+
 fn serve(listener: UnixListener, start: mpsc::Sender<()>, kernel: std::sync::Arc<kernel_task::Kernel>) {
     for conn in listener.incoming() {
         let Ok(conn) = conn else { continue };
-        let mut line = String::new();
-        if BufReader::new(&conn).read_line(&mut line).is_err() {
-            continue;
-        }
-        let reply = match serde_json::from_str::<Request>(&line) {
+        let Ok((line, fds)) = recv_request(&conn) else { continue };
+        let r = match serde_json::from_str::<Request>(&line) {
             Ok(Request::Start) => {
                 let _ = start.send(());
-                Reply { ok: true, error: String::new(), pids: Vec::new() }
+                Reply::ok()
             }
             Ok(Request::Signal { sig, all }) => {
                 if !(1..=64).contains(&sig) {
-                    Reply { ok: false, error: format!("invalid signal {sig}"), pids: Vec::new() }
+                    Reply::err(format!("invalid signal {sig}"))
                 } else {
                     let targets = if all { kernel.pids() } else { vec![1] };
                     for p in targets {
                         kernel.host_signal(p, sig as u32);
                     }
-                    Reply { ok: true, error: String::new(), pids: Vec::new() }
+                    Reply::ok()
                 }
             }
-            Ok(Request::Ps) => Reply { ok: true, error: String::new(), pids: kernel.pids() },
-            Err(e) => Reply { ok: false, error: format!("bad request: {e}"), pids: Vec::new() },
+            Ok(Request::Ps) => Reply { pids: kernel.pids(), ..Reply::ok() },
+            Ok(Request::Exec { args, env, cwd, uid, gid }) => {
+                let Ok::<[OwnedFd; 3], _>(stdio) = fds.try_into() else {
+                    reply(&conn, &Reply::err("exec needs three descriptors".into()));
+                    continue;
+                };
+                let spec = sandbox::ExecSpec {
+                    argv: args.into_iter().map(String::into_bytes).collect(),
+                    envp: env.into_iter().map(String::into_bytes).collect(),
+                    cwd: cwd.into_bytes(),
+                    ids: (uid, gid),
+                };
+                match sandbox::spawn_process(&kernel, spec, stdio) {
+                    Ok((pid, runner)) => {
+                        reply(&conn, &Reply { pids: vec![pid], ..Reply::ok() });
+                        // The exit status follows on the same connection.
+                        let _ = std::thread::Builder::new().name("exec-wait".into()).spawn(move || {
+                            let code = runner.join().unwrap_or(255);
+                            reply(&conn, &Reply { exit: Some(code), ..Reply::ok() });
+                        });
+                        continue;
+                    }
+                    Err(e) => Reply::err(runc_message(&e)),
+                }
+            }
+            Err(e) => Reply::err(format!("bad request: {e}")),
         };
-        let mut conn = conn;
-        let _ = writeln!(conn, "{}", serde_json::to_string(&reply).unwrap_or_default());
+        reply(&conn, &r);
     }
+}
+
+/// A start-up failure in the words runc uses, which callers match (Docker maps "executable
+/// file not found" to exit status 127).
+fn runc_message(e: &sandbox::DoError) -> String {
+    match e {
+        sandbox::DoError::NotFound(name) => format!("exec: \"{name}\": executable file not found in $PATH"),
+        e => format!("{e:#}"),
+    }
+}
+
+/// What `runsc exec` runs.
+pub struct ExecOpts {
+    /// A process.json (the OCI process object) to run.
+    pub process: Option<PathBuf>,
+    /// Or the arguments.
+    pub args: Vec<String>,
+    /// Working directory (default: the container's).
+    pub cwd: Option<String>,
+    /// Extra environment (KEY=VALUE).
+    pub env: Vec<String>,
+    /// uid[:gid] (default: the container's user).
+    pub user: Option<String>,
+    /// Allocate a terminal.
+    pub tty: bool,
+    /// Return once the process started, leaving a waiter process whose exit status is
+    /// the process's (its pid goes to --pid-file).
+    pub detach: bool,
+    /// Where to write the waiter's pid.
+    pub pid_file: Option<PathBuf>,
+    /// Where to send a terminal's master.
+    pub console_socket: Option<PathBuf>,
+    /// (Internal) a descriptor to report "started" on.
+    pub ready_fd: Option<i32>,
+}
+
+fn exec_request(s: &Saved, o: &ExecOpts) -> Result<(Request, bool)> {
+    if let Some(p) = &o.process {
+        let text = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        let proc_: oci_spec::runtime::Process =
+            serde_json::from_slice(&text).map_err(|e| anyhow!("{}: {e}", p.display()))?;
+        let args: Vec<String> = proc_.args().clone().unwrap_or_default();
+        if args.is_empty() {
+            bail!("{}: args: must name a program", p.display());
+        }
+        let req = Request::Exec {
+            args,
+            env: proc_.env().clone().unwrap_or_default(),
+            cwd: proc_.cwd().display().to_string(),
+            uid: proc_.user().uid(),
+            gid: proc_.user().gid(),
+        };
+        return Ok((req, proc_.terminal().unwrap_or(false)));
+    }
+    if o.args.is_empty() {
+        bail!("exec: a command is required (or --process)");
+    }
+    let spec = load_spec(&s.bundle)?;
+    let base = spec.process().clone().ok_or_else(|| anyhow!("config.json: process: missing"))?;
+    let mut env: Vec<String> = base.env().clone().unwrap_or_default();
+    for e in &o.env {
+        let key = e.split('=').next().unwrap_or(e);
+        env.retain(|old| old.split('=').next() != Some(key));
+        env.push(e.clone());
+    }
+    let (mut uid, mut gid) = (base.user().uid(), base.user().gid());
+    if let Some(u) = &o.user {
+        let mut parts = u.splitn(2, ':');
+        uid = parts.next().unwrap_or("").parse().map_err(|_| anyhow!("--user {u}: expected uid[:gid]"))?;
+        if let Some(g) = parts.next() {
+            gid = g.parse().map_err(|_| anyhow!("--user {u}: expected uid[:gid]"))?;
+        }
+    }
+    let cwd = o.cwd.clone().unwrap_or_else(|| base.cwd().display().to_string());
+    Ok((Request::Exec { args: o.args.clone(), env, cwd, uid, gid }, o.tty))
+}
+
+/// `exec`: run another process in a running container; returns its exit status.
+pub fn exec(g: &Global, id: &str, o: &ExecOpts, self_args: &[String]) -> Result<i32> {
+    let s = load(g, id)?;
+    if status(&s) != Status::Running {
+        bail!("cannot exec in a container that is not running");
+    }
+    let (req, terminal) = exec_request(&s, o)?;
+    if o.detach {
+        return exec_detached(o, self_args);
+    }
+    // The process's stdio: ours, or a new terminal whose master goes to the caller.
+    let mut keep = Vec::new();
+    let stdio: [std::os::fd::RawFd; 3] = if terminal {
+        let sock = o.console_socket.as_ref().ok_or_else(|| anyhow!("--tty needs --console-socket"))?;
+        let pty = nix::pty::openpty(None, None).context("openpty")?;
+        let to = UnixStream::connect(sock).with_context(|| format!("console socket {}", sock.display()))?;
+        send_with_fds(&to, b"/dev/ptmx", &[pty.master.as_raw_fd()])?;
+        let slave = pty.slave.as_raw_fd();
+        keep.push(pty.slave);
+        [slave; 3]
+    } else {
+        [0, 1, 2]
+    };
+    let conn = UnixStream::connect(state_dir(g, id).join("control.sock")).context("the sandbox does not answer")?;
+    let mut line = serde_json::to_vec(&req)?;
+    line.push(b'\n');
+    send_with_fds(&conn, &line, &stdio)?;
+    drop(keep);
+    let mut replies = BufReader::new(&conn);
+    let mut first = String::new();
+    replies.read_line(&mut first)?;
+    let r: Reply = serde_json::from_str(&first).context("bad reply from the sandbox")?;
+    if !r.ok {
+        bail!("{}", r.error);
+    }
+    if let Some(fd) = o.ready_fd {
+        // SAFETY: the descriptor was set up for us by the detaching exec and is ours.
+        #[allow(unsafe_code)]
+        let mut ready = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        writeln!(ready, "ok")?;
+    }
+    let mut second = String::new();
+    replies.read_line(&mut second)?;
+    let r: Reply = serde_json::from_str(&second).context("the sandbox ended before the process")?;
+    Ok(r.exit.unwrap_or(255))
+}
+
+/// `exec --detach`: a waiter (this command again, without --detach) runs the process and
+/// exits with its status; we return once it started, with the waiter's pid in --pid-file.
+fn exec_detached(o: &ExecOpts, self_args: &[String]) -> Result<i32> {
+    let mut args: Vec<String> = Vec::new();
+    let mut skip = false;
+    for a in self_args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        match a.as_str() {
+            "-d" | "--detach" => {}
+            "--pid-file" => skip = true,
+            _ if a.starts_with("--pid-file=") || a.starts_with("--detach=") => {}
+            _ => args.push(a.clone()),
+        }
+    }
+    // The subcommand's own flags come after "exec": put --ready-fd there.
+    let at = args.iter().position(|a| a == "exec").ok_or_else(|| anyhow!("exec: cannot find the subcommand"))?;
+    args.insert(at + 1, "--ready-fd=3".into());
+    let (child, rd) = spawn_self(&args)?;
+    let mut answer = String::new();
+    std::fs::File::from(rd).read_to_string(&mut answer)?;
+    if answer.trim() != "ok" {
+        bail!("exec failed");
+    }
+    if let Some(p) = &o.pid_file {
+        std::fs::write(p, child.id().to_string()).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(0)
 }

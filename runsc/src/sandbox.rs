@@ -312,6 +312,96 @@ impl Prepared {
     }
 }
 
+/// A program to start in a running sandbox (`runsc exec`).
+pub struct ExecSpec {
+    /// Arguments; the first is looked up in the PATH of `envp`.
+    pub argv: Vec<Vec<u8>>,
+    /// Environment.
+    pub envp: Vec<Vec<u8>>,
+    /// Working directory inside the sandbox.
+    pub cwd: Vec<u8>,
+    /// User and group ids.
+    pub ids: (u32, u32),
+}
+
+fn host_file(fd: OwnedFd, name: String) -> Arc<File> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_GETFL on a descriptor we own.
+    #[allow(unsafe_code)]
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    File::new(Box::new(HostFdFile::new(fd)), flags.max(0) as u32, None, name)
+}
+
+/// Start `spec` as a new process of the running sandbox `kernel`, with the host
+/// descriptors `stdio` as its fds 0-2. Returns its pid and a thread that runs it and
+/// gives its shell-style exit status.
+pub fn spawn_process(
+    kernel: &Arc<Kernel>,
+    spec: ExecSpec,
+    stdio: [OwnedFd; 3],
+) -> Result<(i32, std::thread::JoinHandle<i32>), DoError> {
+    let root = kernel.root().clone();
+    let cwd = path::resolve(&root, &root, &spec.cwd, true).ok().filter(|d| d.is_dir()).unwrap_or_else(|| root.clone());
+    let name = String::from_utf8_lossy(spec.argv.first().map_or(&b""[..], |a| a)).into_owned();
+    let path_var = spec
+        .envp
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    let filename = spec
+        .argv
+        .first()
+        .and_then(|a| find_command(&root, &cwd, a, path_var))
+        .ok_or_else(|| DoError::NotFound(name.clone()))?;
+    let [a, b, c] = stdio;
+    let files = [
+        host_file(a, "host:[exec stdin]".into()),
+        host_file(b, "host:[exec stdout]".into()),
+        host_file(c, "host:[exec stderr]".into()),
+    ];
+    // A task runs on the thread that made its address space (the platform's rule): make
+    // it there, and hear back whether it started.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let k = kernel.clone();
+    let runner = std::thread::Builder::new()
+        .name("exec".into())
+        .spawn(move || {
+            let made = Task::new_process(k.clone(), files, cwd, spec.ids)
+                .map_err(|e| DoError::Setup(format!("creating the process: {e}")))
+                .and_then(|mut task| {
+                    let pid = task.pid();
+                    match task.exec(&filename, spec.argv, spec.envp) {
+                        Ok(()) => Ok(task),
+                        Err(e) => {
+                            drop(task);
+                            k.release_process(pid);
+                            Err(match e.errno {
+                                Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
+                                errno => DoError::Exec(name.clone(), errno),
+                            })
+                        }
+                    }
+                });
+            let task = match made {
+                Ok(t) => {
+                    let _ = tx.send(Ok(t.pid()));
+                    t
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return 255;
+                }
+            };
+            let pid = task.pid();
+            let status = task.run_process();
+            k.release_process(pid);
+            status.shell_code()
+        })
+        .map_err(|e| DoError::Setup(format!("starting a thread: {e}")))?;
+    let pid = rx.recv().map_err(|_| DoError::Setup("the process thread ended".into()))??;
+    Ok((pid, runner))
+}
+
 /// Run `cmd` in a fresh sandbox over the host's root; returns the shell-style exit
 /// status.
 pub fn run_do(cmd: &[OsString], strace: bool) -> Result<i32, DoError> {

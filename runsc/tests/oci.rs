@@ -141,6 +141,35 @@ fn lifecycle_create_start_kill_wait_delete() {
     b.fails(&["delete", "c1"], "cannot delete container c1 that is not stopped: running");
     let ps: Vec<i32> = serde_json::from_str(&b.ok(&["ps", "--format", "json", "c1"])).unwrap();
     assert!(ps.contains(&1), "{ps:?}");
+    // exec: a second process in the same sandbox (it sees the first one's files), with
+    // the container's environment plus --env, and its exit status.
+    let o = b.runsc(&[
+        "exec",
+        "--env",
+        "EXTRA=1",
+        "--cwd",
+        "/etc",
+        "c1",
+        "sh",
+        "-c",
+        "echo $EXTRA $PWD; cat motd; echo made > /tmp/shared; exit 5",
+    ]);
+    assert_eq!(o.status.code(), Some(5), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "1 /etc\nimage file\n");
+    assert_eq!(b.ok(&["exec", "c1", "cat", "/tmp/shared"]), "made\n");
+    let o = b.runsc(&["exec", "c1", "no-such-program"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("executable file not found"));
+    // exec --detach leaves a waiter whose pid goes to the pid file.
+    let epid = b.dir.join("exec.pid");
+    let eout = format!("{out}-exec");
+    assert!(b
+        .detached(&["exec", "--detach", "--pid-file", epid.to_str().unwrap(), "c1", "sleep", "0.2"], &eout)
+        .success());
+    let waiter: i32 = std::fs::read_to_string(&epid).unwrap().trim().parse().unwrap();
+    assert!(waiter > 0);
+    let _ = std::fs::remove_file(&eout);
+    let _ = std::fs::remove_file(format!("{eout}.err"));
     let list = b.ok(&["list", "--format", "json"]);
     assert!(list.contains("\"c1\""), "{list}");
     // Wait until the trap is set (the program printed "started").
@@ -241,7 +270,7 @@ fn bad_bundles_fail_cleanly_naming_the_field() {
     b.edit(|c| c["process"]["args"] = serde_json::json!([]));
     b.fails(&["create", "x2"], "process.args");
     b.edit(|c| c["process"]["args"] = serde_json::json!(["/no/such/program"]));
-    b.fails(&["create", "x3"], "/no/such/program");
+    b.fails(&["create", "x3"], "exec: \"/no/such/program\": executable file not found in $PATH");
     assert_eq!(b.ok(&["list", "-q"]), "");
     b.fails(&["start", "nope"], "container does not exist");
     b.fails(&["kill", "nope"], "container does not exist");
@@ -249,4 +278,48 @@ fn bad_bundles_fail_cleanly_naming_the_field() {
     b.ok(&["delete", "--force", "nope"]);
     b.fails(&["state", "../etc"], "invalid container id");
     b.fails(&["kill", "nope", "SIGNOPE"], "invalid signal");
+}
+
+#[test]
+fn a_terminal_goes_to_the_console_socket() {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let b = bundle("tty", &["sh", "-c", "test -t 0 && test -t 1 && echo on a tty"]);
+    b.edit(|c| c["process"]["terminal"] = true.into());
+    b.fails(&["create", "t0"], "cannot allocate tty if runc will detach without setting console socket");
+    let sock_path = b.dir.join("console.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock_path).unwrap();
+    let out = format!("{}/oci-tty-out-{}", env!("CARGO_TARGET_TMPDIR"), std::process::id());
+    let created = b.detached(&["create", "--console-socket", sock_path.to_str().unwrap(), "t1"], &out);
+    assert!(created.success(), "{}", std::fs::read_to_string(format!("{out}.err")).unwrap());
+    let (conn, _) = listener.accept().unwrap();
+    let mut buf = [0u8; 64];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(conn.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::empty()).unwrap();
+    let fd = msg
+        .cmsgs()
+        .unwrap()
+        .find_map(|c| match c {
+            ControlMessageOwned::ScmRights(v) => v.first().copied(),
+            _ => None,
+        })
+        .expect("a descriptor came with the message");
+    // SAFETY: the descriptor was just received and is owned by nobody else.
+    let master = unsafe { OwnedFd::from_raw_fd(fd) };
+    b.ok(&["start", "t1"]);
+    let mut f = std::fs::File::from(master);
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 256];
+    // Until the slave closes (EIO on a pty master) or the line arrived.
+    while !String::from_utf8_lossy(&got).contains("on a tty") {
+        match f.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&got), "on a tty\r\n", "output through the terminal (ONLCR)");
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(format!("{out}.err"));
 }
