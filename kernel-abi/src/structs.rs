@@ -224,6 +224,20 @@ pub struct Termios {
     pub c_cc: [u8; 19],
 }
 
+/// The kernel's `struct termios2` (TCGETS2): `struct termios` and the two speeds.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Termios2 {
+    pub c_iflag: u32,
+    pub c_oflag: u32,
+    pub c_cflag: u32,
+    pub c_lflag: u32,
+    pub c_line: u8,
+    pub c_cc: [u8; 19],
+    pub c_ispeed: u32,
+    pub c_ospeed: u32,
+}
+
 /// The kernel's `struct sigaction` for `rt_sigaction` on x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]

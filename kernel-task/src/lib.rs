@@ -38,6 +38,7 @@ mod sys_timer;
 pub mod syscalls;
 mod task;
 mod thread;
+mod tty;
 
 pub use inbox::Inbox;
 pub use syscalls::Support;
