@@ -10,7 +10,7 @@ use kernel_abi::{return_errno, Errno, KResult, Pod, Stat, Termios, Termios2, Win
 use kernel_mm::MemoryManager;
 
 use crate::tty::{Terminal, TtyCtrl};
-use crate::{File, FileOps};
+use crate::FileOps;
 
 /// A host fd the sandbox uses directly (read, write, fstat, terminal queries).
 pub struct HostFdFile {
@@ -157,7 +157,7 @@ impl Terminal for HostTerminal {
         crate::tty::lock_ctrl(&self.ctrl)
     }
 
-    fn reopen(&self, flags: u32) -> KResult<Arc<File>> {
+    fn reopen(&self) -> KResult<Box<dyn FileOps>> {
         // SAFETY: F_DUPFD_CLOEXEC on our own descriptor.
         let d = unsafe { libc::fcntl(self.fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
         if d < 0 {
@@ -165,7 +165,7 @@ impl Terminal for HostTerminal {
         }
         // SAFETY: `d` is a fresh descriptor owned by nobody else.
         let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(d) };
-        Ok(File::new(Box::new(HostFdFile::new(owned)), flags, None, "/dev/tty".into()))
+        Ok(Box::new(HostFdFile::new(owned)))
     }
 }
 

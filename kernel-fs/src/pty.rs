@@ -509,6 +509,7 @@ impl State {
                 return;
             }
         }
+        let mapped = (c == b'\r' && self.iflag(IGNCR | ICRNL)) || (c == b'\n' && self.iflag(INLCR));
         if c == b'\r' {
             if self.iflag(IGNCR) {
                 return;
@@ -520,7 +521,14 @@ impl State {
             c = b'\r';
         }
         if !self.canonical() {
-            self.echo_input(c);
+            // A newline that input mapping made (or kept) echoes as a newline, not ^J.
+            if mapped && c == b'\n' {
+                if self.lflag(ECHO) {
+                    self.output_char(c);
+                }
+            } else {
+                self.echo_input(c);
+            }
             self.raw.push_back(c);
             return;
         }
@@ -787,6 +795,21 @@ impl Pty {
         r
     }
 
+    /// A read or write: waiters are woken only when it did something (a waiting reader
+    /// that retries must not wake itself).
+    fn io(&self, f: impl FnOnce(&mut State, &mut Vec<Raise>) -> KResult<usize>) -> KResult<usize> {
+        let mut raised = Vec::new();
+        let r = {
+            let mut st = self.lock();
+            f(&mut st, &mut raised)
+        };
+        if r.is_ok() {
+            self.waiters.wake_all();
+        }
+        self.raise(raised);
+        r
+    }
+
     fn raise(&self, raised: Vec<Raise>) {
         if raised.is_empty() {
             return;
@@ -799,20 +822,23 @@ impl Pty {
         }
     }
 
+    /// The master closed: the session it controls is told first (its leader's SIGHUP
+    /// must be pending before a reader waiting on the slave sees the hangup), then the
+    /// slave hangs up.
     fn master_closed(self: &Arc<Self>) {
         self.master_gone.store(true, Ordering::Release);
         self.devpts.remove(self.index);
+        let session = std::mem::take(&mut *lock_ctrl(&self.ctrl)).session;
+        if let Some(jobs) = self.devpts.jobs() {
+            let tty: Arc<dyn Terminal> = self.clone();
+            jobs.hangup(&tty, session);
+        }
         {
             let mut st = self.lock();
             st.hung_up = true;
             st.flush_input();
         }
-        let session = std::mem::take(&mut *lock_ctrl(&self.ctrl)).session;
         self.waiters.wake_all();
-        if let Some(jobs) = self.devpts.jobs() {
-            let tty: Arc<dyn Terminal> = self.clone();
-            jobs.hangup(&tty, session);
-        }
     }
 
     fn slave_closed(&self) {
@@ -943,9 +969,8 @@ impl Terminal for Pty {
         lock_ctrl(&self.ctrl)
     }
 
-    fn reopen(&self, flags: u32) -> KResult<Arc<File>> {
-        let me = self.devpts.get(self.index).ok_or(errno!(EIO))?;
-        me.open_slave(flags)
+    fn reopen(&self) -> KResult<Box<dyn FileOps>> {
+        self.devpts.get(self.index).ok_or(errno!(EIO))?.open_slave_ops()
     }
 
     fn hung_up(&self) -> bool {
@@ -984,7 +1009,7 @@ impl Slave {
         if self.0.lock().hung_up {
             return Ok(0);
         }
-        self.0.with(|st, _| st.read_input(buf, min))
+        self.0.io(|st, _| st.read_input(buf, min))
     }
 
     /// Input bytes a read could take now.
@@ -1007,7 +1032,7 @@ impl Drop for Slave {
 
 impl FileOps for Master {
     fn read(&self, buf: &mut [u8]) -> KResult<usize> {
-        self.0.with(|st, _| {
+        self.0.io(|st, _| {
             if st.out.is_empty() {
                 if st.slave_closed {
                     return_errno!(EIO);
@@ -1026,10 +1051,10 @@ impl FileOps for Master {
         if buf.is_empty() {
             return Ok(0);
         }
-        match self.0.with(|st, raised| st.receive(buf, raised)) {
+        self.0.io(|st, raised| match st.receive(buf, raised) {
             0 => return_errno!(EAGAIN),
             n => Ok(n),
-        }
+        })
     }
 
     fn stat(&self) -> KResult<Stat> {
@@ -1091,7 +1116,7 @@ impl FileOps for Slave {
     }
 
     fn write(&self, buf: &[u8], _append: bool) -> KResult<usize> {
-        self.0.with(|st, _| {
+        self.0.io(|st, _| {
             if st.hung_up {
                 return_errno!(EIO);
             }

@@ -8,9 +8,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use kernel_abi::KResult;
+use kernel_abi::{KResult, Stat};
+use kernel_mm::{Mappable, MemoryManager};
 
-use crate::File;
+use crate::pipe::Waker;
+use crate::FileOps;
 
 /// The job-control state of a terminal (Linux's `tty->ctrl`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub trait Terminal: Send + Sync {
     /// Its job-control state.
     fn ctrl(&self) -> MutexGuard<'_, TtyCtrl>;
     /// Open it again, as /dev/tty does for the caller's controlling terminal.
-    fn reopen(&self, flags: u32) -> KResult<Arc<File>>;
+    fn reopen(&self) -> KResult<Box<dyn FileOps>>;
     /// Hung up: its descriptors answer EIO and it controls nothing any more.
     fn hung_up(&self) -> bool {
         false
@@ -50,4 +52,57 @@ pub trait JobControl: Send + Sync {
     /// `tty` hung up (its master closed): every process it controls loses it, and the
     /// leader of `session` gets SIGHUP and SIGCONT.
     fn hangup(&self, tty: &Arc<dyn Terminal>, session: Option<i32>);
+}
+
+/// A description opened through /dev/tty: the controlling terminal's operations behind
+/// /dev/tty's own inode (fstat shows /dev/tty, as on Linux).
+pub struct DevTty(Box<dyn FileOps>);
+
+impl DevTty {
+    /// /dev/tty over the terminal's `ops`.
+    pub fn new(ops: Box<dyn FileOps>) -> DevTty {
+        DevTty(ops)
+    }
+}
+
+impl FileOps for DevTty {
+    fn read(&self, buf: &mut [u8]) -> KResult<usize> {
+        self.0.read(buf)
+    }
+    fn write(&self, buf: &[u8], append: bool) -> KResult<usize> {
+        self.0.write(buf, append)
+    }
+    fn pread(&self, buf: &mut [u8], off: u64) -> KResult<usize> {
+        self.0.pread(buf, off)
+    }
+    fn pwrite(&self, buf: &[u8], off: u64) -> KResult<usize> {
+        self.0.pwrite(buf, off)
+    }
+    fn seek(&self, off: i64, whence: u32) -> KResult<u64> {
+        self.0.seek(off, whence)
+    }
+    fn stat(&self) -> KResult<Stat> {
+        Ok(crate::dev::Device::Tty.stat())
+    }
+    fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+        self.0.ioctl(cmd, arg, mm)
+    }
+    fn mappable(&self) -> KResult<Arc<dyn Mappable>> {
+        self.0.mappable()
+    }
+    fn poll(&self) -> u32 {
+        self.0.poll()
+    }
+    fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
+        self.0.add_waiter(w)
+    }
+    fn remove_waiter(&self, id: u64) {
+        self.0.remove_waiter(id)
+    }
+    fn host_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.0.host_fd()
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.0.as_any()
+    }
 }

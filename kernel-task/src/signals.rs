@@ -221,8 +221,12 @@ impl Task {
             let woke = self.inbox.wait(deadline, ignore);
             f.remove_waiter(id);
             self.take_inbox();
-            if matches!(woke, crate::inbox::Wake::TimedOut) {
-                return Ok(None);
+            let late = deadline.is_some_and(|d| std::time::Instant::now() >= d);
+            if matches!(woke, crate::inbox::Wake::TimedOut) || late {
+                return match op(self) {
+                    Err(e) if e.errno == kernel_abi::Errno::EAGAIN => Ok(None),
+                    r => r.map(Some),
+                };
             }
         }
     }

@@ -248,10 +248,16 @@ fn acquire_on_open(t: &Task, f: &File, tty: &Arc<dyn Terminal>) {
 
 /// After open(2) of `d` gave `file`: /dev/tty stands for the caller's controlling
 /// terminal, and a terminal's slave may become the caller's controlling terminal.
-pub(crate) fn on_open(t: &Task, d: &kernel_fs::Dentry, file: KResult<Arc<File>>, flags: u32) -> KResult<Arc<File>> {
+pub(crate) fn on_open(
+    t: &Task,
+    d: &Arc<kernel_fs::Dentry>,
+    file: KResult<Arc<File>>,
+    flags: u32,
+) -> KResult<Arc<File>> {
     if matches!(d.inode(), kernel_fs::Inode::Device(kernel_fs::dev::Device::Tty)) {
         let tty = t.kernel.ctty_of(t.tgid).ok_or(kernel_abi::errno!(ENXIO))?;
-        return tty.reopen(flags & !(O_CREAT | O_EXCL | O_TRUNC));
+        let ops = Box::new(kernel_fs::tty::DevTty::new(tty.reopen()?));
+        return Ok(File::new(ops, flags, Some(d.clone()), d.path()));
     }
     let file = file?;
     if flags & O_NOCTTY == 0 {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <sys/socket.h>
 
 static inline void pty_open(int *master, int *slave, int slave_flags)
 {
