@@ -115,17 +115,21 @@ impl JobControl for Jobs {
     }
 }
 
-/// The terminal `f` is an end of: the terminal, and the pty pair and whether `f` is its
-/// master (`None` for the host terminal).
-fn terminal_of(t: &Task, f: &File) -> Option<(Arc<dyn Terminal>, Option<(Arc<Pty>, bool)>)> {
+/// A terminal a description is an end of.
+struct End {
+    tty: Arc<dyn Terminal>,
+    /// The pty pair, when the terminal is one, and whether this is its master.
+    pty: Option<Arc<Pty>>,
+    master: bool,
+}
+
+fn terminal_of(t: &Task, f: &File) -> Option<End> {
     if let Some((pty, master)) = kernel_fs::pty::terminal_of(f) {
-        let tty: Arc<dyn Terminal> = pty.clone();
-        return Some((tty, Some((pty, master))));
+        return Some(End { tty: pty.clone(), pty: Some(pty), master });
     }
     let host = t.kernel.host_tty.get()?;
     if f.host_fd().is_some_and(|fd| host.is(fd)) {
-        let tty: Arc<dyn Terminal> = host.clone();
-        return Some((tty, None));
+        return Some(End { tty: host.clone(), pty: None, master: false });
     }
     None
 }
@@ -136,11 +140,10 @@ pub(crate) fn ioctl(t: &mut Task, f: &Arc<File>, cmd: u64, arg: u64) -> Option<K
     if !matches!(cmd, TIOCSCTTY | TIOCNOTTY | TIOCGPGRP | TIOCSPGRP | TIOCGSID | TIOCGPTPEER) {
         return None;
     }
-    let (tty, pty) = terminal_of(t, f)?;
-    let master = pty.as_ref().is_some_and(|p| p.1);
+    let End { tty, pty, master } = terminal_of(t, f)?;
     if cmd == TIOCGPTPEER {
         return Some(match pty {
-            Some((p, true)) => open_peer(t, &p, arg as u32),
+            Some(p) if master => open_peer(t, &p, arg as u32),
             _ => Err(kernel_abi::errno!(EIO)),
         });
     }
@@ -261,10 +264,8 @@ pub(crate) fn on_open(
     }
     let file = file?;
     if flags & O_NOCTTY == 0 {
-        if let Some((tty, pty)) = terminal_of(t, &file) {
-            if !pty.is_some_and(|p| p.1) {
-                acquire_on_open(t, &file, &tty);
-            }
+        if let Some(end) = terminal_of(t, &file).filter(|e| !e.master) {
+            acquire_on_open(t, &file, &end.tty);
         }
     }
     Ok(file)
