@@ -228,12 +228,7 @@ pub struct Termios {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
 pub struct Termios2 {
-    pub c_iflag: u32,
-    pub c_oflag: u32,
-    pub c_cflag: u32,
-    pub c_lflag: u32,
-    pub c_line: u8,
-    pub c_cc: [u8; 19],
+    pub termios: Termios,
     pub c_ispeed: u32,
     pub c_ospeed: u32,
 }

@@ -860,44 +860,22 @@ impl Pty {
             }
             TCGETS2 => {
                 let st = self.lock();
-                let t = st.termios;
-                let t2 = Termios2 {
-                    c_iflag: t.c_iflag,
-                    c_oflag: t.c_oflag,
-                    c_cflag: t.c_cflag,
-                    c_lflag: t.c_lflag,
-                    c_line: t.c_line,
-                    c_cc: t.c_cc,
-                    c_ispeed: st.ispeed,
-                    c_ospeed: st.ospeed,
-                };
+                let t2 = Termios2 { termios: st.termios, c_ispeed: st.ispeed, c_ospeed: st.ospeed };
                 drop(st);
                 mm.write_val(arg, &t2)?;
             }
-            TCSETS | TCSETSW | TCSETSF => {
-                let t: Termios = mm.read_val(arg)?;
-                self.with(|st, _| {
-                    if cmd == TCSETSF {
-                        st.flush_input();
-                    }
-                    st.set_termios(t, None)
-                });
-            }
-            TCSETS2 | TCSETSW2 | TCSETSF2 => {
-                let t2: Termios2 = mm.read_val(arg)?;
-                let t = Termios {
-                    c_iflag: t2.c_iflag,
-                    c_oflag: t2.c_oflag,
-                    c_cflag: t2.c_cflag,
-                    c_lflag: t2.c_lflag,
-                    c_line: t2.c_line,
-                    c_cc: t2.c_cc,
+            TCSETS | TCSETSW | TCSETSF | TCSETS2 | TCSETSW2 | TCSETSF2 => {
+                let (t, speeds) = if matches!(cmd, TCSETS | TCSETSW | TCSETSF) {
+                    (mm.read_val(arg)?, None)
+                } else {
+                    let t2: Termios2 = mm.read_val(arg)?;
+                    (t2.termios, Some((t2.c_ispeed, t2.c_ospeed)))
                 };
                 self.with(|st, _| {
-                    if cmd == TCSETSF2 {
+                    if matches!(cmd, TCSETSF | TCSETSF2) {
                         st.flush_input();
                     }
-                    st.set_termios(t, Some((t2.c_ispeed, t2.c_ospeed)))
+                    st.set_termios(t, speeds)
                 });
             }
             TIOCGWINSZ => {
@@ -976,6 +954,23 @@ impl Terminal for Pty {
     fn hung_up(&self) -> bool {
         self.lock().hung_up
     }
+}
+
+/// What both ends answer alike: waiters on the pair, and recognition by downcast.
+macro_rules! pty_end_common {
+    () => {
+        fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
+            Some(self.0.waiters.add(w))
+        }
+
+        fn remove_waiter(&self, id: u64) {
+            self.0.waiters.remove(id)
+        }
+
+        fn as_any(&self) -> Option<&dyn std::any::Any> {
+            Some(self)
+        }
+    };
 }
 
 /// The master side, as opened from /dev/ptmx.
@@ -1092,17 +1087,7 @@ impl FileOps for Master {
         }
     }
 
-    fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
-        Some(self.0.waiters.add(w))
-    }
-
-    fn remove_waiter(&self, id: u64) {
-        self.0.waiters.remove(id)
-    }
-
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    pty_end_common!();
 }
 
 impl FileOps for Slave {
@@ -1169,17 +1154,7 @@ impl FileOps for Slave {
         }
     }
 
-    fn add_waiter(&self, w: Arc<dyn Waker>) -> Option<u64> {
-        Some(self.0.waiters.add(w))
-    }
-
-    fn remove_waiter(&self, id: u64) {
-        self.0.waiters.remove(id)
-    }
-
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
+    pty_end_common!();
 }
 
 /// The terminal a description is an end of, and whether it is the master.
@@ -1189,4 +1164,107 @@ pub fn terminal_of(f: &File) -> Option<(Arc<Pty>, bool)> {
         return Some((m.0.clone(), true));
     }
     any.downcast_ref::<Slave>().map(|s| (s.0.clone(), false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(st: &mut State, input: &[u8]) -> Vec<Raise> {
+        let mut raised = Vec::new();
+        assert_eq!(st.receive(input, &mut raised), input.len());
+        raised
+    }
+
+    fn echoed(st: &mut State) -> Vec<u8> {
+        st.out.drain(..).collect()
+    }
+
+    fn read_all(st: &mut State) -> Vec<u8> {
+        let mut buf = [0u8; 256];
+        let n = st.read_input(&mut buf, 1).unwrap_or(0);
+        buf[..n].to_vec()
+    }
+
+    #[test]
+    fn canonical_editing_and_echo() {
+        let mut st = State::new();
+        typed(&mut st, b"abc\x7fd\n");
+        assert_eq!(read_all(&mut st), b"abd\n");
+        assert_eq!(echoed(&mut st), b"abc\x08 \x08d\r\n");
+        typed(&mut st, b"one two\x17three\x15x\r");
+        assert_eq!(read_all(&mut st), b"x\n");
+        typed(&mut st, b"\x04");
+        let mut buf = [0u8; 8];
+        assert_eq!(st.read_input(&mut buf, 1).ok(), Some(0), "EOF on an empty line reads 0");
+        assert_eq!(st.read_input(&mut buf, 1).map_err(|e| e.errno), Err(kernel_abi::Errno::EAGAIN));
+    }
+
+    #[test]
+    fn signal_characters_flush_and_echo() {
+        let mut st = State::new();
+        let raised = typed(&mut st, b"partial\x03");
+        assert!(matches!(raised.as_slice(), [Raise::Group(SIGINT)]));
+        assert!(st.line.is_empty());
+        assert!(echoed(&mut st).ends_with(b"^C"));
+        st.termios.c_lflag &= !ISIG;
+        assert!(typed(&mut st, b"\x03\n").is_empty());
+        assert_eq!(read_all(&mut st), b"\x03\n");
+    }
+
+    #[test]
+    fn output_processing() {
+        let mut st = State::new();
+        for &c in b"a\tb\n" {
+            st.output_char(c);
+        }
+        assert_eq!(echoed(&mut st), b"a\tb\r\n");
+        st.termios.c_oflag |= XTABS;
+        for &c in b"a\tb" {
+            st.output_char(c);
+        }
+        assert_eq!(echoed(&mut st), b"a       b");
+        st.termios.c_oflag &= !OPOST;
+        st.output_char(b'\n');
+        assert_eq!(echoed(&mut st), b"\n");
+    }
+
+    #[test]
+    fn mode_switches_keep_pending_input() {
+        let mut st = State::new();
+        typed(&mut st, b"line\npart");
+        let mut raw = st.termios;
+        raw.c_lflag &= !ICANON;
+        st.set_termios(raw, None);
+        assert_eq!(read_all(&mut st), b"line\npart");
+        typed(&mut st, b"xy");
+        st.set_termios(default_termios(), None);
+        assert_eq!(read_all(&mut st), b"xy");
+        // A pty keeps eight bits and the receiver on.
+        let mut odd = default_termios();
+        odd.c_cflag = (odd.c_cflag & !(CSIZE | CREAD)) | 0o20;
+        st.set_termios(odd, None);
+        assert_eq!(st.termios.c_cflag & (CSIZE | CREAD), CS8 | CREAD);
+    }
+
+    #[test]
+    fn devpts_lists_live_pairs_and_hangs_up() {
+        let devpts = DevPts::new();
+        let m = devpts.open_master(kernel_abi::flags::open::O_RDWR, 0).unwrap();
+        let (pty, master) = terminal_of(&m).unwrap();
+        assert!(master);
+        assert_eq!(devpts.list(), vec![pty.index()]);
+        assert_eq!(pty.open_slave(0).map_err(|e| e.errno).err(), Some(kernel_abi::Errno::EIO), "locked");
+        pty.lock().locked = false;
+        let s = pty.open_slave(kernel_abi::flags::open::O_RDWR).unwrap();
+        assert_eq!(s.write(b"hi\n").unwrap(), 3);
+        let mut buf = [0u8; 8];
+        assert_eq!(m.read(&mut buf).unwrap(), 4);
+        assert_eq!(&buf[..4], b"hi\r\n");
+        drop(m);
+        assert!(devpts.list().is_empty());
+        assert_eq!(s.read(&mut buf).unwrap(), 0, "a hung-up slave reads end of file");
+        assert_eq!(s.write(b"x").map_err(|e| e.errno), Err(kernel_abi::Errno::EIO));
+        assert_ne!(s.poll() & POLLHUP, 0);
+    }
 }
