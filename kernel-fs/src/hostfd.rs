@@ -167,6 +167,13 @@ impl Terminal for HostTerminal {
         let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(d) };
         Ok(Box::new(HostFdFile::new(owned)))
     }
+
+    fn tostop(&self) -> bool {
+        let mut t = Termios::default();
+        // SAFETY: TCGETS writes one kernel termios into `t`.
+        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TCGETS, &mut t as *mut Termios) };
+        r == 0 && t.c_lflag & kernel_abi::flags::termios::TOSTOP != 0
+    }
 }
 
 /// Whether host descriptor `fd` is a terminal.

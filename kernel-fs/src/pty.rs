@@ -954,6 +954,10 @@ impl Terminal for Pty {
     fn hung_up(&self) -> bool {
         self.lock().hung_up
     }
+
+    fn tostop(&self) -> bool {
+        self.lock().lflag(TOSTOP)
+    }
 }
 
 /// What both ends answer alike: waiters on the pair, and recognition by downcast.

@@ -33,6 +33,8 @@ pub trait Terminal: Send + Sync {
     fn hung_up(&self) -> bool {
         false
     }
+    /// TOSTOP: background processes that write get SIGTTOU.
+    fn tostop(&self) -> bool;
 }
 
 /// Whether `a` and `b` are the same terminal.

@@ -203,6 +203,7 @@ pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let mut buf = vec![0u8; len as usize];
     t.mm.copy_in(a[1], &mut buf)?;
     if f.writable() {
+        crate::tty::check_write(t, &f)?;
         t.ready_for(&f, true)?;
     }
     let n = t.fsize_allowed(&f, None, buf.len())?;
@@ -366,6 +367,7 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let iovs = read_iovecs(t, a[1], a[2])?;
     let buf = gather(t, &iovs)?;
     if f.writable() {
+        crate::tty::check_write(t, &f)?;
         t.ready_for(&f, true)?;
     }
     let n = t.fsize_allowed(&f, None, buf.len())?;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use kernel_abi::flags::ioctl::*;
 use kernel_abi::flags::open::*;
-use kernel_abi::flags::signal::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGWINCH};
+use kernel_abi::flags::signal::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIG_IGN};
 use kernel_abi::{return_errno, KResult};
 use kernel_fs::hostfd::HostTerminal;
 use kernel_fs::pty::{Pty, Slave};
@@ -134,9 +134,49 @@ fn terminal_of(t: &Task, f: &File) -> Option<End> {
     None
 }
 
+/// Job control on the caller's controlling terminal (Linux's tty_check_change): a
+/// process outside its foreground group that reads (`SIGTTIN`), or writes with TOSTOP or
+/// changes settings (`SIGTTOU`), stops with its group: the signal goes to the group and
+/// the call restarts once it continues. Ignoring or blocking the signal lets a change or
+/// write through, and makes a read EIO; so does an orphaned group.
+pub(crate) fn check_change(t: &mut Task, f: &File, sig: u32) -> KResult<()> {
+    let Some(ctty) = t.kernel.ctty_of(t.tgid) else { return Ok(()) };
+    let Some(end) = terminal_of(t, f).filter(|e| !e.master && same(&*ctty, &*e.tty)) else { return Ok(()) };
+    let Some(fg) = end.tty.ctrl().pgrp else { return Ok(()) };
+    let pgrp = t.kernel.pgid_of(t.tgid)?;
+    if fg == pgrp {
+        return Ok(());
+    }
+    let ignored = t.sigmask & kernel_signal::bit(sig) != 0 || t.tg.actions()[(sig - 1) as usize].handler == SIG_IGN;
+    if ignored {
+        if sig == SIGTTIN {
+            return_errno!(EIO);
+        }
+        return Ok(());
+    }
+    if t.kernel.pgrp_orphaned(pgrp) {
+        return_errno!(EIO);
+    }
+    t.kernel.signal_group(pgrp, kernel_signal_info(sig));
+    return_errno!(ERESTARTSYS)
+}
+
+/// write(2) to a terminal with TOSTOP from a background process: [`check_change`].
+pub(crate) fn check_write(t: &mut Task, f: &File) -> KResult<()> {
+    match t.kernel.ctty_of(t.tgid) {
+        Some(ctty) if ctty.tostop() => check_change(t, f, SIGTTOU),
+        _ => Ok(()),
+    }
+}
+
 /// The terminal ioctls that concern processes; `None` for the others (and for files
 /// that are no terminal), which the file answers itself.
 pub(crate) fn ioctl(t: &mut Task, f: &Arc<File>, cmd: u64, arg: u64) -> Option<KResult<u64>> {
+    if matches!(cmd, TCSETS | TCSETSW | TCSETSF | TCSETS2 | TCSETSW2 | TCSETSF2 | TCFLSH | TCXONC | TIOCSPGRP) {
+        if let Err(e) = check_change(t, f, SIGTTOU) {
+            return Some(Err(e));
+        }
+    }
     if !matches!(cmd, TIOCSCTTY | TIOCNOTTY | TIOCGPGRP | TIOCSPGRP | TIOCGSID | TIOCGPTPEER) {
         return None;
     }
@@ -274,6 +314,9 @@ pub(crate) fn on_open(
 /// read(2) of a file: a pty slave in non-canonical mode honours VMIN and VTIME;
 /// everything else reads as soon as it can (waiting interruptibly).
 pub(crate) fn read(t: &mut Task, f: &Arc<File>, buf: &mut [u8]) -> KResult<usize> {
+    if f.readable() {
+        check_change(t, f, SIGTTIN)?;
+    }
     let slave = f.as_any().and_then(|a| a.downcast_ref::<Slave>());
     let timing = slave.and_then(Slave::timing);
     let (Some(slave), Some((vmin, vtime))) = (slave, timing) else {
