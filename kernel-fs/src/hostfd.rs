@@ -174,6 +174,10 @@ impl Terminal for HostTerminal {
         let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TCGETS, &mut t as *mut Termios) };
         r == 0 && t.c_lflag & kernel_abi::flags::termios::TOSTOP != 0
     }
+
+    fn device(&self) -> (u32, u32) {
+        (libc::major(self.rdev), libc::minor(self.rdev))
+    }
 }
 
 /// Whether host descriptor `fd` is a terminal.

@@ -958,6 +958,10 @@ impl Terminal for Pty {
     fn tostop(&self) -> bool {
         self.lock().lflag(TOSTOP)
     }
+
+    fn device(&self) -> (u32, u32) {
+        (PTY_SLAVE_MAJOR + self.index / 256, self.index % 256)
+    }
 }
 
 /// What both ends answer alike: waiters on the pair, and recognition by downcast.

@@ -35,6 +35,8 @@ pub trait Terminal: Send + Sync {
     }
     /// TOSTOP: background processes that write get SIGTTOU.
     fn tostop(&self) -> bool;
+    /// Its device number (major, minor), as /proc/PID/stat's tty_nr shows it.
+    fn device(&self) -> (u32, u32);
 }
 
 /// Whether `a` and `b` are the same terminal.

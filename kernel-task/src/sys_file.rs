@@ -779,9 +779,7 @@ pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
                 return r;
             }
             let r = f.ioctl(cmd, a[2], &t.mm);
-            if matches!(&r, Err(e) if e.errno == Errno::ENOTTY)
-                && f.as_any().is_some_and(|a| a.is::<kernel_fs::pty::Slave>() || a.is::<kernel_fs::pty::Master>())
-            {
+            if matches!(&r, Err(e) if e.errno == Errno::ENOTTY) && crate::tty::is_terminal(t, &f) {
                 t.kernel.log_once(Some(kernel_abi::nr::IOCTL), "unsupported terminal ioctl: ENOTTY");
             }
             r

@@ -134,6 +134,11 @@ fn terminal_of(t: &Task, f: &File) -> Option<End> {
     None
 }
 
+/// Whether `f` is a terminal (a pty end or the host terminal).
+pub(crate) fn is_terminal(t: &Task, f: &File) -> bool {
+    terminal_of(t, f).is_some()
+}
+
 /// Job control on the caller's controlling terminal (Linux's tty_check_change): a
 /// process outside its foreground group that reads (`SIGTTIN`), or writes with TOSTOP or
 /// changes settings (`SIGTTOU`), stops with its group: the signal goes to the group and
