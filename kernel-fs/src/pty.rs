@@ -293,6 +293,8 @@ struct State {
     canon_column: usize,
     /// Output stopped by VSTOP (IXON) or TCOOFF.
     stopped: bool,
+    /// Echoes are being dropped (the master reads too little).
+    muted: bool,
     /// Open slave descriptions.
     slaves: usize,
     /// The last slave closed (the master reads EIO once its data is read).
@@ -323,6 +325,7 @@ impl State {
             column: 0,
             canon_column: 0,
             stopped: false,
+            muted: false,
             slaves: 0,
             slave_closed: false,
             hung_up: false,
@@ -375,7 +378,7 @@ impl State {
     /// Queue `c` for the master, with OPOST processing.
     fn output_char(&mut self, c: u8) {
         if !self.oflag(OPOST) {
-            self.out.push_back(c);
+            self.emit(&[c]);
             return;
         }
         let mut c = c;
@@ -387,7 +390,7 @@ impl State {
                 if self.oflag(ONLCR) {
                     self.column = 0;
                     self.canon_column = 0;
-                    self.out.extend(b"\r\n");
+                    self.emit(b"\r\n");
                     return;
                 }
                 self.canon_column = self.column;
@@ -411,7 +414,7 @@ impl State {
                 let spaces = 8 - (self.column & 7);
                 self.column += spaces;
                 if self.termios.c_oflag & TABDLY == XTABS {
-                    self.out.extend(std::iter::repeat_n(b' ', spaces));
+                    self.emit(&b"        "[..spaces]);
                     return;
                 }
             }
@@ -427,14 +430,20 @@ impl State {
                 }
             }
         }
-        self.out.push_back(c);
+        self.emit(&[c]);
+    }
+
+    /// Queue output for the master; echoes are dropped while the output is full.
+    fn emit(&mut self, bytes: &[u8]) {
+        if !self.muted {
+            self.out.extend(bytes);
+        }
     }
 
     /// Echo `c`: control characters as ^X with ECHOCTL (echo_char).
     fn echo_char(&mut self, c: u8) {
         if self.lflag(ECHOCTL) && is_cntrl(c) && c != b'\t' {
-            self.out.push_back(b'^');
-            self.out.push_back(c ^ 0o100);
+            self.emit(&[b'^', c ^ 0o100]);
             self.column += 2;
         } else {
             self.output_char(c);
@@ -459,15 +468,17 @@ impl State {
 
     // ---- input processing (n_tty_receive_char) ----
 
-    /// Take bytes written by the master; returns how many were taken.
+    /// Take bytes written by the master; returns how many were taken. Each byte adds
+    /// at most one to the input, so the room is counted once.
     fn receive(&mut self, data: &[u8], raised: &mut Vec<Raise>) -> usize {
-        for (i, &c) in data.iter().enumerate() {
-            if self.input_len() >= INPUT_MAX {
-                return i;
-            }
+        let room = INPUT_MAX.saturating_sub(self.input_len());
+        let n = data.len().min(room);
+        for &c in &data[..n] {
+            self.muted = self.out.len() >= OUTPUT_MAX;
             self.receive_char(c, raised);
         }
-        data.len()
+        self.muted = false;
+        n
     }
 
     fn receive_char(&mut self, c: u8, raised: &mut Vec<Raise>) {
@@ -538,7 +549,7 @@ impl State {
         } else if iexten && self.is(c, VLNEXT) {
             self.lnext = true;
             if self.lflag(ECHO) && self.lflag(ECHOCTL) {
-                self.out.extend(b"^\x08");
+                self.emit(b"^\x08");
             }
         } else if iexten && self.lflag(ECHO) && self.is(c, VREPRINT) {
             self.echo_char(c);
@@ -677,7 +688,7 @@ impl State {
         }
         let n = (8 - (cols & 7)).min(self.column);
         for _ in 0..n {
-            self.out.push_back(8);
+            self.emit(&[8]);
         }
         self.column -= n;
     }
