@@ -80,17 +80,24 @@ static inline void pty_read_show(const char *what, int slave, long size)
 		show_bytes(what, buf, n);
 }
 
-/* How a child ended, in words. */
-static inline void show_status(const char *what, int status)
+/* How a child ended, in words, as a line in `line`. */
+static inline void format_status(char *line, size_t size, const char *what, int status)
 {
 	if (WIFEXITED(status))
-		printf("%s: exited %d\n", what, WEXITSTATUS(status));
+		snprintf(line, size, "%s: exited %d\n", what, WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		printf("%s: killed by signal %d\n", what, WTERMSIG(status));
+		snprintf(line, size, "%s: killed by signal %d\n", what, WTERMSIG(status));
 	else if (WIFSTOPPED(status))
-		printf("%s: stopped by signal %d\n", what, WSTOPSIG(status));
+		snprintf(line, size, "%s: stopped by signal %d\n", what, WSTOPSIG(status));
 	else
-		printf("%s: status %#x\n", what, status);
+		snprintf(line, size, "%s: status %#x\n", what, status);
+}
+
+static inline void show_status(const char *what, int status)
+{
+	char line[160];
+	format_status(line, sizeof(line), what, status);
+	fputs(line, stdout);
 }
 
 #endif

@@ -42,13 +42,8 @@ static void shell(int report)
 		waitpid(job, &status, WUNTRACED);
 		char what[64];
 		snprintf(what, sizeof(what), "job after %s", names[i]);
-		char line[128];
-		if (WIFEXITED(status))
-			snprintf(line, sizeof(line), "%s: exited %d\n", what, WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			snprintf(line, sizeof(line), "%s: killed by signal %d\n", what, WTERMSIG(status));
-		else
-			snprintf(line, sizeof(line), "%s: stopped by signal %d\n", what, WSTOPSIG(status));
+		char line[160];
+		format_status(line, sizeof(line), what, status);
 		dprintf(report, "%s", line);
 		if (WIFSTOPPED(status)) {
 			kill(job, SIGKILL);

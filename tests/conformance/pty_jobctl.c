@@ -17,13 +17,8 @@ static void background(int s, const char *what, int (*fn)(int))
 	setpgid(c, c);
 	int status;
 	waitpid(c, &status, WUNTRACED);
-	char line[128];
-	if (WIFEXITED(status))
-		snprintf(line, sizeof(line), "%s: exited %d\n", what, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(line, sizeof(line), "%s: killed by signal %d\n", what, WTERMSIG(status));
-	else
-		snprintf(line, sizeof(line), "%s: stopped by signal %d\n", what, WSTOPSIG(status));
+	char line[160];
+	format_status(line, sizeof(line), what, status);
 	write(1, line, strlen(line));
 	if (WIFSTOPPED(status)) {
 		kill(c, SIGKILL);
