@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need_apt=()
-for pair in gcc:gcc make:make git:git busybox:busybox python3:python3 sqlite3:sqlite3 node:nodejs javac:default-jdk-headless curl:curl /usr/include/stdio.h:libc6-dev; do
+for pair in gcc:gcc make:make git:git bash:bash busybox:busybox python3:python3 sqlite3:sqlite3 node:nodejs javac:default-jdk-headless curl:curl /usr/include/stdio.h:libc6-dev; do
     probe=${pair%%:*}
     pkg=${pair#*:}
     if [[ $probe == /* ]]; then

@@ -534,6 +534,29 @@ pub mod random {
 pub mod ioctl {
     pub const TCGETS: u64 = 0x5401;
     pub const TCSETS: u64 = 0x5402;
+    pub const TCSETSW: u64 = 0x5403;
+    pub const TCSETSF: u64 = 0x5404;
+    pub const TCSBRK: u64 = 0x5409;
+    pub const TCXONC: u64 = 0x540a;
+    pub const TCFLSH: u64 = 0x540b;
+    pub const TIOCSCTTY: u64 = 0x540e;
+    pub const TIOCOUTQ: u64 = 0x5411;
+    pub const TIOCSTI: u64 = 0x5412;
+    pub const TIOCSWINSZ: u64 = 0x5414;
+    pub const TIOCPKT: u64 = 0x5420;
+    pub const TIOCNOTTY: u64 = 0x5422;
+    pub const TIOCGETD: u64 = 0x5424;
+    pub const TCSBRKP: u64 = 0x5425;
+    pub const TIOCVHANGUP: u64 = 0x5437;
+    pub const TCGETS2: u64 = 0x802c_542a;
+    pub const TCSETS2: u64 = 0x402c_542b;
+    pub const TCSETSW2: u64 = 0x402c_542c;
+    pub const TCSETSF2: u64 = 0x402c_542d;
+    pub const TIOCGPTN: u64 = 0x8004_5430;
+    pub const TIOCSPTLCK: u64 = 0x4004_5431;
+    pub const TIOCGPKT: u64 = 0x8004_5438;
+    pub const TIOCGPTLCK: u64 = 0x8004_5439;
+    pub const TIOCGPTPEER: u64 = 0x5441;
     pub const TIOCGPGRP: u64 = 0x540f;
     pub const TIOCSPGRP: u64 = 0x5410;
     pub const TIOCGSID: u64 = 0x5429;
@@ -542,6 +565,72 @@ pub mod ioctl {
     pub const FIONBIO: u64 = 0x5421;
     pub const FIOCLEX: u64 = 0x5451;
     pub const FIONCLEX: u64 = 0x5450;
+}
+
+/// Terminal flags and control characters (`struct termios`).
+pub mod termios {
+    // c_iflag
+    pub const IGNBRK: u32 = 0o1;
+    pub const BRKINT: u32 = 0o2;
+    pub const ISTRIP: u32 = 0o40;
+    pub const INLCR: u32 = 0o100;
+    pub const IGNCR: u32 = 0o200;
+    pub const ICRNL: u32 = 0o400;
+    pub const IUCLC: u32 = 0o1000;
+    pub const IXON: u32 = 0o2000;
+    pub const IXANY: u32 = 0o4000;
+    pub const IMAXBEL: u32 = 0o20000;
+    pub const IUTF8: u32 = 0o40000;
+    // c_oflag
+    pub const OPOST: u32 = 0o1;
+    pub const OLCUC: u32 = 0o2;
+    pub const ONLCR: u32 = 0o4;
+    pub const OCRNL: u32 = 0o10;
+    pub const ONOCR: u32 = 0o20;
+    pub const ONLRET: u32 = 0o40;
+    pub const TABDLY: u32 = 0o14000;
+    pub const XTABS: u32 = 0o14000;
+    // c_cflag
+    pub const CBAUD: u32 = 0o10017;
+    pub const B38400: u32 = 0o17;
+    pub const CSIZE: u32 = 0o60;
+    pub const CS8: u32 = 0o60;
+    pub const CREAD: u32 = 0o200;
+    pub const BOTHER: u32 = 0o10000;
+    // c_lflag
+    pub const ISIG: u32 = 0o1;
+    pub const ICANON: u32 = 0o2;
+    pub const ECHO: u32 = 0o10;
+    pub const ECHOE: u32 = 0o20;
+    pub const ECHOK: u32 = 0o40;
+    pub const ECHONL: u32 = 0o100;
+    pub const NOFLSH: u32 = 0o200;
+    pub const TOSTOP: u32 = 0o400;
+    pub const ECHOCTL: u32 = 0o1000;
+    pub const ECHOPRT: u32 = 0o2000;
+    pub const ECHOKE: u32 = 0o4000;
+    pub const IEXTEN: u32 = 0o100000;
+    // c_cc indices
+    pub const VINTR: usize = 0;
+    pub const VQUIT: usize = 1;
+    pub const VERASE: usize = 2;
+    pub const VKILL: usize = 3;
+    pub const VEOF: usize = 4;
+    pub const VTIME: usize = 5;
+    pub const VMIN: usize = 6;
+    pub const VSTART: usize = 8;
+    pub const VSTOP: usize = 9;
+    pub const VSUSP: usize = 10;
+    pub const VEOL: usize = 11;
+    pub const VREPRINT: usize = 12;
+    pub const VDISCARD: usize = 13;
+    pub const VWERASE: usize = 14;
+    pub const VLNEXT: usize = 15;
+    pub const VEOL2: usize = 16;
+    // TCFLSH
+    pub const TCIFLUSH: u64 = 0;
+    pub const TCOFLUSH: u64 = 1;
+    pub const TCIOFLUSH: u64 = 2;
 }
 
 /// `rseq` constants.

@@ -224,6 +224,15 @@ pub struct Termios {
     pub c_cc: [u8; 19],
 }
 
+/// The kernel's `struct termios2` (TCGETS2): `struct termios` and the two speeds.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Termios2 {
+    pub termios: Termios,
+    pub c_ispeed: u32,
+    pub c_ospeed: u32,
+}
+
 /// The kernel's `struct sigaction` for `rt_sigaction` on x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]

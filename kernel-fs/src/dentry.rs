@@ -26,6 +26,8 @@ pub enum Inode {
     Tmpfs(Arc<Node>),
     /// A node a provider computes (procfs).
     Synth(Arc<dyn crate::synth::SynthNode>),
+    /// A node of a devpts, or /dev/ptmx.
+    Pts(crate::pty::PtsNode),
 }
 
 /// Children of a dentry: attached ones (the Sentry's own, shadowing host names: the
@@ -70,6 +72,8 @@ pub(crate) enum Redirect {
 
 /// `f_type` of procfs.
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+/// `f_type` of devpts.
+const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
 
 /// What kind of filesystem a node belongs to, for the errors of operations it cannot do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,6 +249,7 @@ impl Dentry {
             Inode::Device(_) => S_IFCHR | 0o666,
             Inode::Tmpfs(n) => n.mode(),
             Inode::Synth(n) => n.mode(),
+            Inode::Pts(n) => n.mode(),
         }
     }
 
@@ -285,6 +290,7 @@ impl Dentry {
                 let child = n.lookup(name)?;
                 return Ok(Dentry::new_child(self, name, Inode::Synth(child)));
             }
+            Inode::Pts(n) => return Ok(Dentry::new_child(self, name, Inode::Pts(n.lookup(name)?))),
         };
         let child = Dentry::new_child(self, name, Inode::Host(host.lookup(name)?));
         {
@@ -331,7 +337,14 @@ impl Dentry {
                 f_frsize: 4096,
                 ..Default::default()
             }),
-            Inode::Dir | Inode::Device(_) => Ok(kernel_abi::Statfs {
+            Inode::Pts(crate::pty::PtsNode::Root(_) | crate::pty::PtsNode::Slave(..)) => Ok(kernel_abi::Statfs {
+                f_type: DEVPTS_SUPER_MAGIC,
+                f_bsize: 4096,
+                f_namelen: 255,
+                f_frsize: 4096,
+                ..Default::default()
+            }),
+            Inode::Dir | Inode::Device(_) | Inode::Pts(_) => Ok(kernel_abi::Statfs {
                 f_type: tmpfs::TMPFS_MAGIC,
                 f_bsize: 4096,
                 f_namelen: 255,
@@ -362,6 +375,7 @@ impl Dentry {
                 Ok(st)
             }
             Inode::Synth(n) => Ok(crate::synth::stat(&**n)),
+            Inode::Pts(n) => Ok(n.stat()),
         }
     }
 
@@ -447,7 +461,7 @@ impl Dentry {
                 h.open(self.clone())?
             }
             Inode::Dir => Box::new(SyntheticDirOps { dir: self.clone(), pos: Mutex::new(0) }),
-            Inode::Device(d) => Box::new(DeviceFile::new(*d)),
+            Inode::Device(d) => Box::new(DeviceFile::open(*d)?),
             Inode::Tmpfs(n) => {
                 if let Some(c) = cred {
                     let mut want = 0;
@@ -478,6 +492,7 @@ impl Dentry {
                     Box::new(crate::synth::SynthFile::open(n.clone())?)
                 }
             }
+            Inode::Pts(n) => n.open(cred.map_or(0, |c| c.uid))?,
         };
         Ok(File::new(ops, flags, Some(self.clone()), self.path()))
     }
@@ -585,7 +600,7 @@ impl Dentry {
             Inode::Host(_) => FsKind::Host,
             Inode::Tmpfs(_) => FsKind::Tmpfs,
             Inode::Synth(_) => FsKind::Proc,
-            Inode::Dir | Inode::Device(_) => {
+            Inode::Dir | Inode::Device(_) | Inode::Pts(_) => {
                 // The topmost synthetic directory names the filesystem.
                 let mut top = self.name();
                 let mut cur = self.parent();
@@ -613,7 +628,8 @@ impl Dentry {
             Inode::Tmpfs(n) => n.fs().id() << 1 | 1,
             // procfs is one mount.
             Inode::Synth(_) => 2,
-            Inode::Dir | Inode::Device(_) => {
+            Inode::Pts(crate::pty::PtsNode::Root(_) | crate::pty::PtsNode::Slave(..)) => 4,
+            Inode::Dir | Inode::Device(_) | Inode::Pts(_) => {
                 let mut top: Option<Arc<Dentry>> = None;
                 let mut cur = self.parent();
                 while let Some(d) = cur {
@@ -932,7 +948,7 @@ impl Dentry {
         match &this.inode {
             Inode::Tmpfs(n) => n.setattr(attr, cred),
             Inode::Host(_) => this.for_write(true)?.setattr(attr, cred),
-            Inode::Dir | Inode::Device(_) | Inode::Synth(_) => {
+            Inode::Dir | Inode::Device(_) | Inode::Synth(_) | Inode::Pts(_) => {
                 return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed")
             }
         }
@@ -975,7 +991,7 @@ impl Dentry {
                 None if self.is_dir() => return_errno!(EISDIR),
                 None => return_errno!(ENODEV),
             },
-            Inode::Device(_) => return_errno!(ENODEV),
+            Inode::Device(_) | Inode::Pts(_) => return_errno!(ENODEV),
             Inode::Dir => return_errno!(EISDIR),
             Inode::Host(_) => return_errno!(EROFS),
             Inode::Synth(_) => return_errno!(ENODEV),

@@ -21,6 +21,9 @@ pub enum Device {
     Random,
     /// /dev/urandom
     Urandom,
+    /// /dev/tty: the opener's controlling terminal (the process layer opens it; the node
+    /// alone is ENXIO, as for a process without one).
+    Tty,
 }
 
 impl Device {
@@ -31,6 +34,7 @@ impl Device {
             Device::Full => (1, 7),
             Device::Random => (1, 8),
             Device::Urandom => (1, 9),
+            Device::Tty => (5, 0),
         }
     }
 
@@ -41,7 +45,7 @@ impl Device {
             st_mode: S_IFCHR | 0o666,
             st_nlink: 1,
             st_rdev: libc::makedev(ma, mi),
-            st_ino: u64::from(mi) + 100,
+            st_ino: u64::from(ma - 1) * 64 + u64::from(mi) + 100,
             st_blksize: 4096,
             ..Default::default()
         }
@@ -55,6 +59,15 @@ impl DeviceFile {
     /// Open `d`.
     pub fn new(d: Device) -> Self {
         DeviceFile(d)
+    }
+
+    /// Open the node `d` (ENXIO for /dev/tty, which only a process's controlling
+    /// terminal can stand for).
+    pub fn open(d: Device) -> KResult<Self> {
+        if d == Device::Tty {
+            return_errno!(ENXIO);
+        }
+        Ok(DeviceFile(d))
     }
 }
 
@@ -97,6 +110,7 @@ impl FileOps for DeviceFile {
                 fill_random(buf)?;
                 Ok(buf.len())
             }
+            Device::Tty => return_errno!(EIO),
         }
     }
 
@@ -107,6 +121,7 @@ impl FileOps for DeviceFile {
     fn pwrite(&self, buf: &[u8], _off: u64) -> KResult<usize> {
         match self.0 {
             Device::Full => return_errno!(ENOSPC),
+            Device::Tty => return_errno!(EIO),
             _ => Ok(buf.len()),
         }
     }
@@ -121,8 +136,8 @@ impl FileOps for DeviceFile {
 }
 
 /// Shadow the host's /dev, /proc and /sys under `root` with the Sentry's own: a /dev with
-/// the basic devices, and empty /proc and /sys (the kernel mounts its procfs over /proc;
-/// sysfs does not exist yet).
+/// the basic devices, /dev/tty, /dev/ptmx and a devpts at /dev/pts, and empty /proc and
+/// /sys (the kernel mounts its procfs over /proc; sysfs does not exist yet).
 pub fn mount_synthetic(root: &Arc<Dentry>) {
     let dev = Dentry::new_child(root, b"dev", Inode::Dir);
     for (name, d) in [
@@ -131,9 +146,14 @@ pub fn mount_synthetic(root: &Arc<Dentry>) {
         ("full", Device::Full),
         ("random", Device::Random),
         ("urandom", Device::Urandom),
+        ("tty", Device::Tty),
     ] {
         dev.attach(Dentry::new_child(&dev, name.as_bytes(), Inode::Device(d)));
     }
+    let devpts = crate::pty::DevPts::new();
+    let ptmx = crate::pty::PtsNode::Ptmx { devpts: devpts.clone(), in_devpts: false };
+    dev.attach(Dentry::new_child(&dev, b"ptmx", Inode::Pts(ptmx)));
+    dev.attach(Dentry::new_child(&dev, b"pts", Inode::Pts(crate::pty::PtsNode::Root(devpts))));
     root.attach(dev);
     root.attach(Dentry::new_child(root, b"proc", Inode::Dir));
     root.attach(Dentry::new_child(root, b"sys", Inode::Dir));

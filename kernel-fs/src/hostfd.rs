@@ -3,10 +3,13 @@
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use kernel_abi::flags::ioctl::{TCGETS, TIOCGWINSZ};
-use kernel_abi::{return_errno, Errno, KResult, Stat, Termios, Winsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use kernel_abi::flags::ioctl::*;
+use kernel_abi::{return_errno, Errno, KResult, Pod, Stat, Termios, Termios2, Winsize};
 use kernel_mm::MemoryManager;
 
+use crate::tty::{Terminal, TtyCtrl};
 use crate::FileOps;
 
 /// A host fd the sandbox uses directly (read, write, fstat, terminal queries).
@@ -73,28 +76,107 @@ impl FileOps for HostFdFile {
         poll_host(&[(self.fd.as_raw_fd(), POLLIN | POLLOUT | POLLPRI)], None, 0)[0]
     }
 
+    /// A terminal passed through answers the terminal ioctls itself: its settings are
+    /// the host terminal's (as under gVisor); job control is the process layer's.
     fn ioctl(&self, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+        let fd = self.fd.as_raw_fd();
         match cmd {
-            TCGETS => {
-                let mut t = Termios::default();
-                // SAFETY: TCGETS writes one kernel termios, which `Termios` is laid out as.
-                if unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TCGETS, &mut t as *mut Termios) } != 0 {
-                    return Err(last_errno());
-                }
-                mm.write_val(arg, &t)?;
-                Ok(0)
-            }
-            TIOCGWINSZ => {
-                let mut w = Winsize::default();
-                // SAFETY: TIOCGWINSZ writes one struct winsize.
-                if unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TIOCGWINSZ, &mut w as *mut Winsize) } != 0 {
-                    return Err(last_errno());
-                }
-                mm.write_val(arg, &w)?;
-                Ok(0)
-            }
+            TCGETS => ioctl_out::<Termios>(fd, cmd, arg, mm),
+            TCGETS2 => ioctl_out::<Termios2>(fd, cmd, arg, mm),
+            TIOCGWINSZ => ioctl_out::<Winsize>(fd, cmd, arg, mm),
+            FIONREAD | TIOCOUTQ => ioctl_out::<i32>(fd, cmd, arg, mm),
+            TCSETS | TCSETSW | TCSETSF if is_tty(fd) => ioctl_in::<Termios>(fd, cmd, arg, mm),
+            TCSETS2 | TCSETSW2 | TCSETSF2 if is_tty(fd) => ioctl_in::<Termios2>(fd, cmd, arg, mm),
+            TIOCSWINSZ if is_tty(fd) => ioctl_in::<Winsize>(fd, cmd, arg, mm),
+            TCFLSH | TCXONC if is_tty(fd) => ioctl_value(fd, cmd, arg),
+            // tcdrain only (a break would hold the Sentry thread).
+            TCSBRK if is_tty(fd) && arg != 0 => ioctl_value(fd, cmd, arg),
             _ => return_errno!(ENOTTY),
         }
+    }
+}
+
+/// A host ioctl that writes a `T` the application receives.
+fn ioctl_out<T: Pod>(fd: RawFd, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+    let mut v = T::zeroed();
+    // SAFETY: `cmd` is one of the terminal ioctls whose argument is one `T`, which is
+    // laid out as the kernel's structure; `v` is writable for its size.
+    if unsafe { libc::ioctl(fd, cmd as libc::c_ulong, &mut v as *mut T) } != 0 {
+        return Err(last_errno());
+    }
+    mm.write_val(arg, &v)?;
+    Ok(0)
+}
+
+/// A host ioctl that reads a `T` the application gives.
+fn ioctl_in<T: Pod>(fd: RawFd, cmd: u64, arg: u64, mm: &MemoryManager) -> KResult<u64> {
+    let v: T = mm.read_val(arg)?;
+    // SAFETY: `cmd` is one of the terminal ioctls whose argument points to one `T`, laid
+    // out as the kernel's structure; the host only reads it.
+    if unsafe { libc::ioctl(fd, cmd as libc::c_ulong, &v as *const T) } != 0 {
+        return Err(last_errno());
+    }
+    Ok(0)
+}
+
+/// A host ioctl whose argument is a plain value.
+fn ioctl_value(fd: RawFd, cmd: u64, arg: u64) -> KResult<u64> {
+    // SAFETY: `cmd` takes an integer argument; no memory is passed.
+    if unsafe { libc::ioctl(fd, cmd as libc::c_ulong, arg as libc::c_ulong) } != 0 {
+        return Err(last_errno());
+    }
+    Ok(0)
+}
+
+/// The host terminal the sandbox's stdio is on, as the controlling terminal of the
+/// sandbox's first session.
+pub struct HostTerminal {
+    fd: OwnedFd,
+    rdev: u64,
+    ctrl: Mutex<TtyCtrl>,
+}
+
+impl HostTerminal {
+    /// The terminal `fd` is on (`None` if it is not a terminal).
+    pub fn new(fd: OwnedFd) -> Option<Arc<HostTerminal>> {
+        if !is_tty(fd.as_raw_fd()) {
+            return None;
+        }
+        let rdev = crate::host::fstat(fd.as_raw_fd()).ok()?.st_rdev;
+        Some(Arc::new(HostTerminal { fd, rdev, ctrl: Mutex::new(TtyCtrl::default()) }))
+    }
+
+    /// Whether host descriptor `fd` is on this terminal.
+    pub fn is(&self, fd: RawFd) -> bool {
+        is_tty(fd) && crate::host::fstat(fd).is_ok_and(|s| s.st_rdev == self.rdev)
+    }
+}
+
+impl Terminal for HostTerminal {
+    fn ctrl(&self) -> MutexGuard<'_, TtyCtrl> {
+        crate::tty::lock_ctrl(&self.ctrl)
+    }
+
+    fn reopen(&self) -> KResult<Box<dyn FileOps>> {
+        // SAFETY: F_DUPFD_CLOEXEC on our own descriptor.
+        let d = unsafe { libc::fcntl(self.fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+        if d < 0 {
+            return Err(last_errno());
+        }
+        // SAFETY: `d` is a fresh descriptor owned by nobody else.
+        let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(d) };
+        Ok(Box::new(HostFdFile::new(owned)))
+    }
+
+    fn tostop(&self) -> bool {
+        let mut t = Termios::default();
+        // SAFETY: TCGETS writes one kernel termios into `t`.
+        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TCGETS, &mut t as *mut Termios) };
+        r == 0 && t.c_lflag & kernel_abi::flags::termios::TOSTOP != 0
+    }
+
+    fn device(&self) -> (u32, u32) {
+        (libc::major(self.rdev), libc::minor(self.rdev))
     }
 }
 

@@ -9,6 +9,8 @@
 //!   with single path components, never a host path string; read-only in this milestone.
 //! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
+//! - [`pty`] and [`tty`]: pseudo-terminals (/dev/ptmx, devpts, the line discipline) and
+//!   what terminals share with the process layer (session, foreground group, signals).
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
 //! - [`synth`]: nodes whose contents a provider computes (procfs is built on it).
 //! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
@@ -41,9 +43,11 @@ pub mod lock;
 pub mod overlay;
 pub mod path;
 pub mod pipe;
+pub mod pty;
 pub mod synth;
 pub mod timerfd;
 pub mod tmpfs;
+pub mod tty;
 pub mod xattr;
 
 pub use cred::Cred;

@@ -55,7 +55,7 @@ impl FileKey {
         let kind = match file.dentry().map(|d| d.inode()) {
             Some(Inode::Tmpfs(_)) => 0,
             Some(Inode::Host(_)) => 1,
-            Some(Inode::Dir) | Some(Inode::Device(_)) | Some(Inode::Synth(_)) => 2,
+            Some(Inode::Dir) | Some(Inode::Device(_)) | Some(Inode::Synth(_)) | Some(Inode::Pts(_)) => 2,
             None => 3,
         };
         let st = file.stat()?;

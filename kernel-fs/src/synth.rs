@@ -143,6 +143,7 @@ impl FileOps for SynthDir {
             let t = match mode & S_IFMT {
                 S_IFDIR => dt::DT_DIR,
                 S_IFLNK => dt::DT_LNK,
+                S_IFCHR => dt::DT_CHR,
                 _ => dt::DT_REG,
             };
             match crate::host::put_dirent(&mut buf[used..], *ino, (*pos + 1) as i64, t, name) {

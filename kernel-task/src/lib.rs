@@ -39,6 +39,7 @@ mod sys_timer;
 pub mod syscalls;
 mod task;
 mod thread;
+mod tty;
 
 pub use inbox::Inbox;
 pub use syscalls::Support;

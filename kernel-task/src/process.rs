@@ -10,6 +10,7 @@ use kernel_abi::flags::clone::*;
 use kernel_abi::flags::signal::*;
 use kernel_abi::flags::wait::*;
 use kernel_abi::{errno, return_errno, KResult, PtRegs, StackT};
+use kernel_fs::tty::Terminal;
 use kernel_fs::FdTable;
 use kernel_mm::{ForkSnapshot, MemoryManager};
 use kernel_signal::{bit, SigQueue, Siginfo};
@@ -51,6 +52,8 @@ struct Proc {
     cpu: std::time::Duration,
     /// CPU time of its reaped children (RUSAGE_CHILDREN).
     children_cpu: std::time::Duration,
+    /// Its controlling terminal.
+    ctty: Option<Arc<dyn Terminal>>,
 }
 
 impl Proc {
@@ -70,6 +73,7 @@ impl Proc {
             exit_signal: SIGCHLD,
             cpu: std::time::Duration::ZERO,
             children_cpu: std::time::Duration::ZERO,
+            ctty: None,
         }
     }
 }
@@ -88,11 +92,61 @@ impl Kernel {
         self.procs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Enter a live process in the parent's group and session (init: its own).
+    /// Enter a live process in the parent's group and session, with its controlling
+    /// terminal (init: its own session, controlled by the host terminal if there is one).
     pub(crate) fn register(&self, pid: i32, ppid: i32, parent_thread: i32, inbox: Arc<ThreadGroup>) {
         let mut t = self.procs();
-        let (pgid, sid) = t.procs.get(&ppid).map_or((pid, pid), |p| (p.pgid, p.sid));
-        t.procs.insert(pid, Proc { parent_thread, ..Proc::new(ppid, pgid, sid, Some(inbox)) });
+        let (pgid, sid, ctty) = match t.procs.get(&ppid) {
+            Some(p) => (p.pgid, p.sid, p.ctty.clone()),
+            None => (pid, pid, self.host_terminal_for(pid)),
+        };
+        t.procs.insert(pid, Proc { parent_thread, ctty, ..Proc::new(ppid, pgid, sid, Some(inbox)) });
+    }
+
+    /// The controlling terminal of `pid`.
+    pub(crate) fn ctty_of(&self, pid: i32) -> Option<Arc<dyn Terminal>> {
+        self.procs().procs.get(&pid).and_then(|p| p.ctty.clone())
+    }
+
+    /// Make `tty` the controlling terminal of `pid` (a session leader), the terminal's
+    /// session that of `pid` and its foreground group `pid`'s group.
+    pub(crate) fn set_ctty(&self, pid: i32, tty: &Arc<dyn Terminal>) {
+        let mut t = self.procs();
+        if let Some(p) = t.procs.get_mut(&pid) {
+            *tty.ctrl() = kernel_fs::tty::TtyCtrl { session: Some(p.sid), pgrp: Some(p.pgid) };
+            p.ctty = Some(tty.clone());
+        }
+    }
+
+    /// `pid` gives up its controlling terminal (alone: TIOCNOTTY by a non-leader).
+    pub(crate) fn drop_ctty(&self, pid: i32) {
+        if let Some(p) = self.procs().procs.get_mut(&pid) {
+            p.ctty = None;
+        }
+    }
+
+    /// Every process of session `sid` loses its controlling terminal.
+    pub(crate) fn clear_session_ctty(&self, sid: i32) {
+        for p in self.procs().procs.values_mut().filter(|p| p.sid == sid) {
+            p.ctty = None;
+        }
+    }
+
+    /// Every process `tty` controls loses it; returns the leader of `session` if alive.
+    pub(crate) fn forget_terminal(&self, tty: &dyn Terminal, session: Option<i32>) -> Option<i32> {
+        let mut t = self.procs();
+        for p in t.procs.values_mut() {
+            if p.ctty.as_deref().is_some_and(|c| kernel_fs::tty::same(c, tty)) {
+                p.ctty = None;
+            }
+        }
+        let sid = session?;
+        t.procs.get(&sid).filter(|p| p.sid == sid && p.zombie.is_none() && p.inbox.is_some()).map(|_| sid)
+    }
+
+    /// The session of process group `pgid`: `None` if no process is in the group.
+    pub(crate) fn session_of_group(&self, pgid: i32) -> Option<i32> {
+        self.procs().procs.values().find(|p| p.pgid == pgid && p.inbox.is_some()).map(|p| p.sid)
     }
 
     /// Record that `pid` called execve.
@@ -159,6 +213,7 @@ impl Kernel {
         let p = t.procs.get_mut(&pid).ok_or(errno!(ESRCH))?;
         p.pgid = pid;
         p.sid = pid;
+        p.ctty = None;
         Ok(pid)
     }
 
@@ -313,6 +368,9 @@ impl Kernel {
     }
 
     pub(crate) fn exit_process(&self, pid: i32, status: ExitStatus, cpu: std::time::Duration, uid: u32) {
+        if self.sid_of(pid) == Ok(pid) {
+            self.disassociate_ctty(pid, true);
+        }
         let mut t = self.procs();
         let heir = Self::new_parent(&t, pid);
         for p in t.procs.values_mut() {
@@ -326,6 +384,7 @@ impl Kernel {
             Some(p) => {
                 p.zombie = Some(status);
                 p.cpu = cpu;
+                p.ctty = None;
                 (p.ppid, p.exit_signal)
             }
             None => return,

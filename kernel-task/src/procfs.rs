@@ -426,7 +426,7 @@ fn state_char(g: &ThreadGroup) -> char {
 }
 
 /// `/proc/PID/stat`: the fields programs parse (pid, comm, state, ppid, pgrp, session,
-/// num_threads, starttime, vsize, rss, startstack...); counters the Sentry does not keep
+/// tty_nr, tpgid, num_threads, starttime, vsize, rss, startstack...); counters the Sentry does not keep
 /// are 0.
 fn stat_line(k: &Weak<Kernel>, g: &Weak<ThreadGroup>, pid: i32, tid: i32) -> KResult<Vec<u8>> {
     let k = k.upgrade().ok_or(errno!(ESRCH))?;
@@ -436,12 +436,18 @@ fn stat_line(k: &Weak<Kernel>, g: &Weak<ThreadGroup>, pid: i32, tid: i32) -> KRe
     let ppid = k.ppid_of(pid);
     let pgrp = k.pgid_of(pid).unwrap_or(0);
     let sid = k.sid_of(pid).unwrap_or(0);
+    let (tty_nr, tpgid) = k.ctty_of(pid).map_or((0, -1), |t| {
+        let (major, minor) = t.device();
+        // The kernel's new_encode_dev.
+        let nr = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
+        (nr, t.ctrl().pgrp.unwrap_or(-1))
+    });
     let (vsize, rss) = v.mm.upgrade().map_or((0, 0), |m| (m.total_mapped(), m.total_mapped() / kernel_abi::PAGE_SIZE));
     let threads = g.member_count();
     let start = v.start_ticks;
     let nice = g.member_shared(tid).map_or(0, |s| s.nice.load(std::sync::atomic::Ordering::Relaxed));
     let line = format!(
-        "{tid} ({comm}) {} {ppid} {pgrp} {sid} 0 -1 4194304 0 0 0 0 0 0 0 0 {} {nice} {threads} 0 {start} {vsize} {rss} \
+        "{tid} ({comm}) {} {ppid} {pgrp} {sid} {tty_nr} {tpgid} 4194304 0 0 0 0 0 0 0 0 {} {nice} {threads} 0 {start} {vsize} {rss} \
          18446744073709551615 0 0 {} 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 {} {} {} {} 0\n",
         state_char(&g),
         20 + nice,

@@ -187,13 +187,23 @@ impl Task {
     pub(crate) fn io_wait<T>(
         &mut self,
         f: &std::sync::Arc<kernel_fs::File>,
-        mut op: impl FnMut(&mut Task) -> KResult<T>,
+        op: impl FnMut(&mut Task) -> KResult<T>,
     ) -> KResult<T> {
+        self.io_wait_until(f, None, op)?.ok_or(kernel_abi::errno!(EAGAIN))
+    }
+
+    /// [`Task::io_wait`] that gives up at `deadline`: `Ok(None)` then.
+    pub(crate) fn io_wait_until<T>(
+        &mut self,
+        f: &std::sync::Arc<kernel_fs::File>,
+        deadline: Option<std::time::Instant>,
+        mut op: impl FnMut(&mut Task) -> KResult<T>,
+    ) -> KResult<Option<T>> {
         let nonblock = f.flags() & kernel_abi::flags::open::O_NONBLOCK != 0;
         loop {
             match op(self) {
                 Err(e) if e.errno == kernel_abi::Errno::EAGAIN && !nonblock => {}
-                r => return r,
+                r => return r.map(Some),
             }
             let waker: std::sync::Arc<dyn kernel_fs::pipe::Waker> = self.inbox.clone();
             let Some(id) = f.add_waiter(waker) else { return_errno!(EAGAIN) };
@@ -201,16 +211,23 @@ impl Task {
             let r = op(self);
             if !matches!(&r, Err(e) if e.errno == kernel_abi::Errno::EAGAIN) {
                 f.remove_waiter(id);
-                return r;
+                return r.map(Some);
             }
             if self.signal_pending() {
                 f.remove_waiter(id);
                 return_errno!(ERESTARTSYS);
             }
             let ignore = self.wait_ignores();
-            let _ = self.inbox.wait(None, ignore);
+            let woke = self.inbox.wait(deadline, ignore);
             f.remove_waiter(id);
             self.take_inbox();
+            let late = deadline.is_some_and(|d| std::time::Instant::now() >= d);
+            if matches!(woke, crate::inbox::Wake::TimedOut) || late {
+                return match op(self) {
+                    Err(e) if e.errno == kernel_abi::Errno::EAGAIN => Ok(None),
+                    r => r.map(Some),
+                };
+            }
         }
     }
 

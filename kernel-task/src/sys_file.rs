@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use kernel_abi::flags::at::*;
 use kernel_abi::flags::fcntl::*;
-use kernel_abi::flags::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, TIOCGPGRP, TIOCGSID, TIOCSPGRP};
+use kernel_abi::flags::ioctl::{FIOCLEX, FIONBIO, FIONCLEX};
 use kernel_abi::flags::mman::PROT_WRITE;
 use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
@@ -192,7 +192,7 @@ pub(crate) fn sys_read(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         t.ready_for(&f, false)?;
     }
     let mut buf = vec![0u8; len as usize];
-    let n = t.io_wait(&f, |_| f.read(&mut buf))?;
+    let n = crate::tty::read(t, &f, &mut buf)?;
     t.mm.copy_out(a[1], &buf[..n])?;
     Ok(n as u64)
 }
@@ -203,6 +203,7 @@ pub(crate) fn sys_write(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let mut buf = vec![0u8; len as usize];
     t.mm.copy_in(a[1], &mut buf)?;
     if f.writable() {
+        crate::tty::check_write(t, &f)?;
         t.ready_for(&f, true)?;
     }
     let n = t.fsize_allowed(&f, None, buf.len())?;
@@ -265,7 +266,7 @@ pub(crate) fn sys_readv(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
         t.ready_for(&f, false)?;
     }
     let mut buf = vec![0u8; total as usize];
-    let n = t.io_wait(&f, |_| f.read(&mut buf))?;
+    let n = crate::tty::read(t, &f, &mut buf)?;
     scatter(t, &iovs, &buf[..n])?;
     Ok(n as u64)
 }
@@ -366,6 +367,7 @@ pub(crate) fn sys_writev(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let iovs = read_iovecs(t, a[1], a[2])?;
     let buf = gather(t, &iovs)?;
     if f.writable() {
+        crate::tty::check_write(t, &f)?;
         t.ready_for(&f, true)?;
     }
     let n = t.fsize_allowed(&f, None, buf.len())?;
@@ -404,7 +406,7 @@ fn do_open(t: &mut Task, dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> K
         d.open_as((flags & !O_TRUNC) | O_LARGEFILE, None)?
     } else {
         let cred = t.fs_cred();
-        d.open_as(flags | O_LARGEFILE, Some(&cred))?
+        crate::tty::on_open(t, &d, d.open_as(flags | O_LARGEFILE, Some(&cred)), flags | O_LARGEFILE)?
     };
     // A FIFO opened for reading or writing only waits (interruptibly) for the other side.
     t.io_wait(&file, |_| if kernel_fs::pipe::fifo_open_done(&file) { Ok(()) } else { return_errno!(EAGAIN) })?;
@@ -803,36 +805,15 @@ pub(crate) fn sys_ioctl(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
             f.set_status_flags(if on != 0 { fl | O_NONBLOCK } else { fl & !O_NONBLOCK });
             Ok(0)
         }
-        cmd @ (TIOCGPGRP | TIOCSPGRP | TIOCGSID) if f.host_fd().is_some_and(kernel_fs::hostfd::is_tty) => {
-            job_control_ioctl(t, cmd, a[2])
-        }
-        cmd => f.ioctl(cmd, a[2], &t.mm),
-    }
-}
-
-/// The terminal's job-control ioctls. The sandbox's terminal is the host's, passed
-/// through; its session and foreground group are the sandbox's own: the terminal
-/// belongs to the first process's session (1), whose groups may take the foreground.
-fn job_control_ioctl(t: &mut Task, cmd: u64, arg: u64) -> KResult<u64> {
-    const TTY_SESSION: i32 = 1;
-    if t.kernel.sid_of(t.tgid)? != TTY_SESSION {
-        // Not this process's controlling terminal.
-        return_errno!(ENOTTY);
-    }
-    match cmd {
-        TIOCGPGRP => t.mm.write_val(arg, &t.kernel.tty_foreground()).map(|_| 0),
-        TIOCGSID => t.mm.write_val(arg, &TTY_SESSION).map(|_| 0),
-        _ => {
-            let pgrp: i32 = t.mm.read_val(arg)?;
-            if pgrp < 0 {
-                return_errno!(EINVAL);
+        cmd => {
+            if let Some(r) = crate::tty::ioctl(t, &f, cmd, a[2]) {
+                return r;
             }
-            let in_session = t.kernel.group_members(pgrp).iter().any(|&p| t.kernel.sid_of(p).ok() == Some(TTY_SESSION));
-            if !in_session {
-                return_errno!(EPERM);
+            let r = f.ioctl(cmd, a[2], &t.mm);
+            if matches!(&r, Err(e) if e.errno == Errno::ENOTTY) && crate::tty::is_terminal(t, &f) {
+                t.kernel.log_once(Some(kernel_abi::nr::IOCTL), "unsupported terminal ioctl: ENOTTY");
             }
-            t.kernel.set_tty_foreground(pgrp);
-            Ok(0)
+            r
         }
     }
 }

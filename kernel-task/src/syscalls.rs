@@ -110,7 +110,7 @@ table! {
     DUP => f::sys_dup, Full;
     DUP2 => f::sys_dup2, Full;
     DUP3 => f::sys_dup3, Full;
-    IOCTL => f::sys_ioctl, Partial("FIOCLEX, FIONCLEX, FIONBIO, and TCGETS/TIOCGWINSZ on host terminals");
+    IOCTL => f::sys_ioctl, Partial("FIOCLEX, FIONCLEX, FIONBIO, FIONREAD on pipes; terminals: termios (TCGETS/TCSETS*, termios2), window size, TCFLSH, TCXONC, TIOCOUTQ, job control (TIOCSCTTY, TIOCNOTTY, TIOCGPGRP, TIOCSPGRP, TIOCGSID) on ptys and the host terminal, TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER on pty masters; no packet mode (TIOCPKT), TIOCSTI or serial-line ioctls");
     UMASK => f::sys_umask, Full;
     STATFS => f::sys_statfs, Partial("host filesystems report the host's figures, flagged read-only");
     FSTATFS => f::sys_fstatfs, Partial("host filesystems report the host's figures, flagged read-only");

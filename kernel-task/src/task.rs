@@ -67,14 +67,14 @@ pub struct Kernel {
     memfd_dir: std::sync::OnceLock<Arc<Dentry>>,
     /// When the kernel started (process start times count from here).
     started: std::time::Instant,
-    /// The foreground process group of the sandbox's terminal.
-    tty_fg: std::sync::atomic::AtomicI32,
+    /// The host terminal the sandbox's stdio is on, if it is.
+    pub(crate) host_tty: std::sync::OnceLock<Arc<kernel_fs::hostfd::HostTerminal>>,
 }
 
 impl Kernel {
     /// A kernel from its parts.
     pub fn new(c: KernelConfig) -> Arc<Kernel> {
-        Arc::new(Kernel {
+        let k = Arc::new(Kernel {
             platform: c.platform,
             mf: c.memory,
             root: c.root,
@@ -86,18 +86,10 @@ impl Kernel {
             locks: kernel_fs::lock::LockManager::new(),
             memfd_dir: std::sync::OnceLock::new(),
             started: std::time::Instant::now(),
-            tty_fg: std::sync::atomic::AtomicI32::new(1),
-        })
-    }
-
-    /// The terminal's foreground process group (tcgetpgrp).
-    pub(crate) fn tty_foreground(&self) -> i32 {
-        self.tty_fg.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// tcsetpgrp.
-    pub(crate) fn set_tty_foreground(&self, pgrp: i32) {
-        self.tty_fg.store(pgrp, std::sync::atomic::Ordering::Relaxed);
+            host_tty: std::sync::OnceLock::new(),
+        });
+        k.connect_devpts();
+        k
     }
 
     /// Clock ticks (1/100 s) since the kernel started.

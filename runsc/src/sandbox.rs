@@ -87,18 +87,25 @@ fn raise_fd_limit() {
     }
 }
 
-/// The host signals runsc passes on to the sandbox's first process, as runc and gVisor do.
+/// The host signals runsc passes on to the sandbox, as runc and gVisor do: to the first
+/// process, or, for the terminal's signals, to the foreground group of the sandbox's
+/// terminal.
 const FORWARDED: [i32; 7] =
     [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGWINCH];
 
+/// Block the forwarded signals; on a terminal ^Z's SIGTSTP too (it is the sandbox's
+/// foreground job that stops, not runsc).
 #[allow(unsafe_code)]
-fn block_forwarded_signals() -> libc::sigset_t {
+fn block_forwarded_signals(on_tty: bool) -> libc::sigset_t {
     // SAFETY: sigset_t is plain data; the calls only edit it and our own thread's mask.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         for s in FORWARDED {
             libc::sigaddset(&mut set, s);
+        }
+        if on_tty {
+            libc::sigaddset(&mut set, libc::SIGTSTP);
         }
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         set
@@ -116,7 +123,7 @@ fn forward_signals(set: libc::sigset_t, kernel: Arc<Kernel>) {
             log::debug!("forwarding host signal {sig} to the sandbox");
             // Sent from outside the sandbox: si_pid 0, as the kernel reports for signals
             // from another PID namespace.
-            kernel.host_signal(1, sig as u32);
+            kernel.forward_host_signal(sig as u32);
         }
     });
     if let Err(e) = spawned {
@@ -218,7 +225,8 @@ pub fn prepare(cfg: Config) -> Result<Prepared, DoError> {
     let setup = |what: &str, e: &dyn std::fmt::Display| DoError::Setup(format!("{what}: {e}"));
     let t0 = std::time::Instant::now();
     // Forwarded signals are blocked in every thread runsc starts and taken by one thread.
-    let forwarded = block_forwarded_signals();
+    let tty_fd = cfg.stdio.iter().copied().find(|&fd| kernel_fs::hostfd::is_tty(fd));
+    let forwarded = block_forwarded_signals(tty_fd.is_some());
     platform::ptrace::init().map_err(|e| setup("ptrace platform", &e))?;
     raise_fd_limit();
     let mf = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE).map_err(|e| setup("memory file", &e))?);
@@ -266,6 +274,9 @@ pub fn prepare(cfg: Config) -> Result<Prepared, DoError> {
         hostname: cfg.hostname.clone(),
         strace: cfg.strace,
     });
+    if let Some((fd, _)) = tty_fd.and_then(dup_host_fd) {
+        kernel.set_host_terminal(fd);
+    }
     // The sandbox's own /proc, computed from the kernel's state.
     root.attach(kernel_fs::Dentry::new_child(
         &root,

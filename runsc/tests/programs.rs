@@ -1072,6 +1072,160 @@ fn addresses_off_loopback_are_unreachable() {
     );
 }
 
+/// `runsc do ARGS` on a terminal: its stdio is the slave of a host pseudo-terminal that
+/// controls its session (as a terminal emulator starts a shell), and the test types on
+/// the master.
+struct OnTerminal {
+    master: std::fs::File,
+    child: std::process::Child,
+    /// Output not yet matched by `expect`, and everything seen (for failure messages).
+    pending: Vec<u8>,
+    transcript: Vec<u8>,
+}
+
+impl OnTerminal {
+    #[allow(unsafe_code)]
+    fn start(args: &[&str], env: &[(&str, &str)]) -> OnTerminal {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let (mut m, mut s) = (-1, -1);
+        // SAFETY: openpty writes two descriptors; the other pointers may be null.
+        let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+        assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: fresh descriptors owned by nobody else.
+        let (master, slave) = unsafe { (std::fs::File::from_raw_fd(m), std::fs::File::from_raw_fd(s)) };
+        let mut cmd = runsc();
+        cmd.arg("do").arg("--").args(args).env_clear().envs(env.iter().copied());
+        cmd.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave);
+        // SAFETY: setsid and ioctl are async-signal-safe; the closure allocates nothing.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("runsc starts");
+        OnTerminal { master, child, pending: Vec::new(), transcript: Vec::new() }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.master.write_all(bytes).unwrap();
+    }
+
+    /// Wait (at most 30 s) until the output holds `pat`; consume the output up to it.
+    #[allow(unsafe_code)]
+    fn expect(&mut self, pat: &str) {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let pat = pat.as_bytes();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(i) = self.pending.windows(pat.len()).position(|w| w == pat) {
+                self.pending.drain(..i + pat.len());
+                return;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let mut p = libc::pollfd { fd: self.master.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let r = unsafe { libc::poll(&mut p, 1, left.as_millis() as i32) };
+            let mut buf = [0u8; 4096];
+            let n = if r > 0 { self.master.read(&mut buf).unwrap_or(0) } else { 0 };
+            assert!(
+                n > 0,
+                "no {:?} on the terminal; it showed:\n{}",
+                String::from_utf8_lossy(pat),
+                String::from_utf8_lossy(&self.transcript)
+            );
+            self.pending.extend_from_slice(&buf[..n]);
+            self.transcript.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    /// runsc's exit code, waiting at most 30 s.
+    fn wait(mut self) -> Option<i32> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code();
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("runsc did not exit; the terminal showed:\n{}", String::from_utf8_lossy(&self.transcript));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn an_interactive_shell_runs_on_a_terminal() {
+    let bash = "/bin/bash";
+    require(bash);
+    let env = [("PS1", "PROMPT$ "), ("TERM", "dumb"), ("PATH", "/usr/bin:/bin"), ("HOME", "/tmp")];
+    let mut t = OnTerminal::start(&[bash, "--norc", "--noprofile", "-i"], &env);
+    t.expect("PROMPT$ ");
+    t.send(b"echo hi\n");
+    t.expect("hi\r\n");
+    t.expect("PROMPT$ ");
+    // Line editing: the shell reads the line without the erased character.
+    t.send(b"echo abx\x7fc\n");
+    t.expect("\r\nabc\r\n");
+    t.expect("PROMPT$ ");
+    // Ctrl-C ends the foreground job, not the shell, which prompts again at once.
+    t.send(b"echo started; sleep 100\n");
+    t.expect("started\r\n");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let t0 = std::time::Instant::now();
+    t.send(b"\x03");
+    t.expect("PROMPT$ ");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20), "the sleep was not interrupted");
+    t.send(b"echo status $?\n");
+    t.expect("status 130\r\n");
+    t.expect("PROMPT$ ");
+    t.send(b"exit\n");
+    assert_eq!(t.wait(), Some(0));
+}
+
+#[test]
+fn a_shell_runs_on_a_pseudo_terminal_made_in_the_sandbox() {
+    require("/usr/bin/python3");
+    require("/bin/bash");
+    // python's pty module inside the sandbox: /dev/ptmx, the devpts slave as the shell's
+    // controlling terminal, echo and ^C through the Sentry's line discipline.
+    let script = r#"
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve('/bin/bash', ['bash', '--norc', '--noprofile', '-i'], {'PS1': 'P$ ', 'TERM': 'dumb', 'PATH': '/usr/bin:/bin'})
+seen = b''
+def expect(pat):
+    global seen
+    end = time.time() + 20
+    while pat not in seen:
+        if not select.select([fd], [], [], max(0, end - time.time()))[0]:
+            sys.exit('timeout waiting for %r; saw %r' % (pat, seen))
+        seen += os.read(fd, 4096)
+    seen = seen[seen.index(pat) + len(pat):]
+expect(b'P$ ')
+os.write(fd, b'tty; echo ab\x7f\x7fok\n'); expect(b'/dev/pts/'); expect(b'\r\nok\r\n'); expect(b'P$ ')
+os.write(fd, b'sleep 100\n'); time.sleep(0.5); os.write(fd, b'\x03'); expect(b'P$ ')
+os.write(fd, b'echo $?\n'); expect(b'130\r\n'); expect(b'P$ ')
+os.write(fd, b'exit\n')
+_, st = os.waitpid(pid, 0)
+print('shell exited', os.waitstatus_to_exitcode(st))
+"#;
+    let o = sandboxed(&["/usr/bin/python3", "-c", script]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "shell exited 0\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn python_copies_files_with_sendfile_like_native() {
     require("/usr/bin/python3");
