@@ -154,6 +154,18 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Register runsc as a runtime in Docker's daemon.json.
+    Install {
+        /// Docker's daemon configuration.
+        #[arg(long = "config-file", default_value = "/etc/docker/daemon.json")]
+        config_file: std::path::PathBuf,
+        /// The runtime's name (docker run --runtime=NAME).
+        #[arg(long, default_value = "runsc")]
+        runtime: String,
+        /// Flags for every call of runsc by Docker (e.g. --debug-log=/tmp/runsc.log).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        runtime_args: Vec<String>,
+    },
     /// Write a starting config.json into the bundle.
     Spec {
         #[arg(long, short = 'b', default_value = ".")]
@@ -270,6 +282,9 @@ fn lifecycle(cli: &Cli) -> anyhow::Result<u8> {
         Command::Ps { format, id } => oci::ps(&g, id, format == "json").map(|_| 0)?,
         Command::Wait { id } => oci::wait(&g, id).map(|_| 0)?,
         Command::Spec { bundle } => oci::spec(bundle).map(|_| 0)?,
+        Command::Install { config_file, runtime, runtime_args } => {
+            oci::install(config_file, runtime, runtime_args).map(|_| 0)?
+        }
         Command::Boot { bundle, ready_fd, console_socket, id } => {
             oci::boot(&g, id, bundle, *ready_fd, console_socket.as_deref())? as u8
         }

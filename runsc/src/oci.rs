@@ -988,3 +988,33 @@ fn exec_detached(o: &ExecOpts, self_args: &[String]) -> Result<i32> {
     }
     Ok(0)
 }
+
+/// `install`: register runsc as a Docker runtime in Docker's daemon.json (kept otherwise
+/// as it is), under `name`, with `runtime_args` for every call.
+pub fn install(config: &Path, name: &str, runtime_args: &[String]) -> Result<()> {
+    let mut doc: serde_json::Value = match std::fs::read(config) {
+        Ok(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+            serde_json::from_slice(&t).map_err(|e| anyhow!("{}: {e}", config.display()))?
+        }
+        Ok(_) => serde_json::json!({}),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({}),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", config.display())),
+    };
+    let exe = std::env::current_exe().context("finding runsc's own binary")?;
+    let obj = doc.as_object_mut().ok_or_else(|| anyhow!("{}: not a JSON object", config.display()))?;
+    let runtimes = obj.entry("runtimes").or_insert_with(|| serde_json::json!({}));
+    let runtimes = runtimes.as_object_mut().ok_or_else(|| anyhow!("{}: runtimes: not an object", config.display()))?;
+    let mut entry = serde_json::json!({ "path": exe });
+    if !runtime_args.is_empty() {
+        entry["runtimeArgs"] = serde_json::json!(runtime_args);
+    }
+    runtimes.insert(name.to_string(), entry);
+    if let Some(dir) = config.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = config.with_extension("json.runsc-tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&doc)? + "\n")?;
+    std::fs::rename(&tmp, config).with_context(|| format!("writing {}", config.display()))?;
+    println!("runtime {name} registered in {}; restart dockerd to use it", config.display());
+    Ok(())
+}

@@ -323,3 +323,27 @@ fn a_terminal_goes_to_the_console_socket() {
     let _ = std::fs::remove_file(&out);
     let _ = std::fs::remove_file(format!("{out}.err"));
 }
+
+#[test]
+fn install_registers_the_runtime_and_keeps_other_settings() {
+    let dir = PathBuf::from(format!("{}/oci-install-{}", env!("CARGO_TARGET_TMPDIR"), std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("daemon.json");
+    std::fs::write(&cfg, r#"{"debug": true, "runtimes": {"other": {"path": "/bin/other"}}}"#).unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_runsc")).args(args).output().unwrap();
+    let o = run(&["install", "--config-file", cfg.to_str().unwrap(), "--", "--debug-log=/tmp/x.log"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    assert_eq!(v["debug"], true);
+    assert_eq!(v["runtimes"]["other"]["path"], "/bin/other");
+    assert_eq!(v["runtimes"]["runsc"]["path"], env!("CARGO_BIN_EXE_runsc"));
+    assert_eq!(v["runtimes"]["runsc"]["runtimeArgs"], serde_json::json!(["--debug-log=/tmp/x.log"]));
+    // A broken file is refused, naming it, and left as it was.
+    std::fs::write(&cfg, "{not json").unwrap();
+    let o = run(&["install", "--config-file", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("daemon.json"));
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "{not json");
+    let _ = std::fs::remove_dir_all(&dir);
+}
