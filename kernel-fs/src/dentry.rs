@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
+use kernel_abi::flags::inotify::*;
 use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
 use kernel_abi::{return_errno, KResult, Stat};
@@ -10,6 +11,7 @@ use kernel_abi::{return_errno, KResult, Stat};
 use crate::cred::Cred;
 use crate::dev::{Device, DeviceFile};
 use crate::host::HostInode;
+use crate::inotify;
 use crate::overlay;
 use crate::tmpfs::{self, NewKind, Node, SetAttr};
 use crate::{File, FileOps};
@@ -479,7 +481,14 @@ impl Dentry {
                 }
             }
         };
-        Ok(File::new(ops, flags, Some(self.clone()), self.path()))
+        let file = File::new(ops, flags, Some(self.clone()), self.path());
+        if inotify::active() {
+            if flags & O_TRUNC != 0 && write && self.mode() & S_IFMT == S_IFREG {
+                inotify::notify(self, IN_MODIFY);
+            }
+            inotify::notify(self, IN_OPEN);
+        }
+        Ok(file)
     }
 }
 
@@ -718,6 +727,7 @@ impl Dentry {
         let node = dir.create(name, kind, mode, cred)?;
         let child = Dentry::new_child(&this, name, Inode::Tmpfs(node));
         this.lock_children().cached.insert(name.to_vec(), Arc::downgrade(&child));
+        inotify::notify_child(&this, IN_CREATE, name, child.is_dir(), 0);
         Ok(child)
     }
 
@@ -789,6 +799,7 @@ impl Dentry {
         let Some(n) = self.xattr_node(name, cred, cap_sys_admin, true)? else { return_errno!(EROFS) };
         n.xattrs().set(name, value, flags)?;
         n.touch_changed();
+        inotify::notify(self, IN_ATTRIB);
         Ok(())
     }
 
@@ -797,6 +808,7 @@ impl Dentry {
         let Some(n) = self.xattr_node(name, cred, cap_sys_admin, true)? else { return_errno!(EROFS) };
         n.xattrs().remove(name)?;
         n.touch_changed();
+        inotify::notify(self, IN_ATTRIB);
         Ok(())
     }
 
@@ -830,7 +842,10 @@ impl Dentry {
         }
         let target = target.for_write(true)?;
         let Inode::Tmpfs(node) = &target.inode else { return_errno!(EXDEV) };
-        dir.link(name, node, cred)
+        dir.link(name, node, cred)?;
+        inotify::notify_self(&target, IN_ATTRIB);
+        inotify::notify_child(&this, IN_CREATE, name, false, 0);
+        Ok(())
     }
 
     /// unlink(2) (`dir` false) or rmdir(2) (`dir` true) of `name` in this directory.
@@ -846,6 +861,7 @@ impl Dentry {
             return_errno!(EBUSY);
         }
         let this = self.for_write(false)?;
+        let key = if inotify::active() { inotify::key_of(&victim) } else { None };
         if this.lower.is_some() {
             overlay::remove(&this, name, &victim, dir, cred)?;
         } else {
@@ -853,7 +869,23 @@ impl Dentry {
             node.unlink(name, dir, cred)?;
         }
         this.take_cached(name);
+        if let Some(key) = key {
+            if !dir {
+                inotify::notify_self(&victim, IN_ATTRIB);
+            }
+            if victim.last_name_gone() {
+                inotify::node_gone(key, dir);
+            }
+            inotify::notify_child(&this, IN_DELETE, name, dir, 0);
+        }
         Ok(())
+    }
+
+    /// After an unlink, rmdir or a rename over it: whether the node has no name left
+    /// (a directory, a file of the overlay's lower layer, or one whose last link went).
+    fn last_name_gone(self: &Arc<Self>) -> bool {
+        let cur = self.current();
+        cur.is_dir() || matches!(cur.inode, Inode::Host(_)) || cur.stat().map_or(true, |st| st.st_nlink == 0)
     }
 
     /// rename(2) and renameat2(2) (RENAME_NOREPLACE, RENAME_EXCHANGE) of
@@ -912,7 +944,23 @@ impl Dentry {
         let (Inode::Tmpfs(od), Inode::Tmpfs(nd)) = (&old_dir.inode, &new_dir.inode) else {
             return Err(kernel_abi::Error::new(if old_dir.fs_kind() == FsKind::Proc { ENOENT } else { EPERM }));
         };
+        let key = if inotify::active() { new.as_ref().and_then(inotify::key_of) } else { None };
         Node::rename_ext(od, old_name, nd, new_name, flags, cred, whiteout_old)?;
+        if inotify::active() {
+            notify_rename(old_dir, old_name, &old, new_dir, new_name);
+            if let Some(n) = &new {
+                if exchange {
+                    notify_rename(new_dir, new_name, n, old_dir, old_name);
+                } else if let Some(key) = key {
+                    if !n.is_dir() {
+                        inotify::notify_self(n, IN_ATTRIB);
+                    }
+                    if n.last_name_gone() {
+                        inotify::node_gone(key, n.is_dir());
+                    }
+                }
+            }
+        }
         let moved = old_dir.take_cached(old_name);
         let displaced = new_dir.take_cached(new_name);
         if flags & tmpfs::RENAME_EXCHANGE != 0 {
@@ -930,12 +978,23 @@ impl Dentry {
     pub fn setattr(self: &Arc<Self>, attr: &SetAttr, cred: &Cred) -> KResult<()> {
         let this = self.current();
         match &this.inode {
-            Inode::Tmpfs(n) => n.setattr(attr, cred),
-            Inode::Host(_) => this.for_write(true)?.setattr(attr, cred),
+            Inode::Tmpfs(n) => n.setattr(attr, cred)?,
+            Inode::Host(_) => return this.for_write(true)?.setattr(attr, cred),
             Inode::Dir | Inode::Device(_) | Inode::Synth(_) => {
                 return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed")
             }
         }
+        if inotify::active() {
+            // As Linux's fsnotify_change: a time alone is an access or a modification.
+            let owner = attr.mode.is_some() || attr.uid.is_some() || attr.gid.is_some();
+            let mask = match (owner, attr.atime.is_some(), attr.mtime.is_some()) {
+                (false, true, false) => IN_ACCESS,
+                (false, false, true) => IN_MODIFY,
+                _ => IN_ATTRIB,
+            };
+            inotify::notify(&this, mask);
+        }
+        Ok(())
     }
 
     /// truncate(2) (`cred` given: the caller must be allowed to write) or ftruncate(2)
@@ -949,7 +1008,11 @@ impl Dentry {
         }
         let this = self.current();
         match &this.inode {
-            Inode::Tmpfs(n) => n.truncate(len, cred),
+            Inode::Tmpfs(n) => {
+                n.truncate(len, cred)?;
+                inotify::notify(&this, IN_MODIFY);
+                Ok(())
+            }
             Inode::Host(_) => {
                 if let Some(c) = cred {
                     let st = this.stat()?;
@@ -987,6 +1050,16 @@ impl Dentry {
     pub fn can_sync(&self) -> bool {
         matches!(self.inode, Inode::Host(_) | Inode::Tmpfs(_))
     }
+}
+
+/// The events of a rename of `old_dir/old_name` (the node `moved`) to
+/// `new_dir/new_name`: IN_MOVED_FROM and IN_MOVED_TO with one cookie, IN_MOVE_SELF.
+fn notify_rename(old_dir: &Arc<Dentry>, old_name: &[u8], moved: &Arc<Dentry>, new_dir: &Arc<Dentry>, new_name: &[u8]) {
+    let cookie = inotify::new_cookie();
+    let is_dir = moved.is_dir();
+    inotify::notify_child(old_dir, IN_MOVED_FROM, old_name, is_dir, cookie);
+    inotify::notify_child(new_dir, IN_MOVED_TO, new_name, is_dir, cookie);
+    inotify::notify_self(moved, IN_MOVE_SELF);
 }
 
 fn name_ok(name: &[u8]) -> KResult<&[u8]> {

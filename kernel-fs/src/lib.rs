@@ -10,6 +10,7 @@
 //! - [`dev`]: the character devices programs expect (`/dev/null`, `/dev/zero`, ...).
 //! - [`hostfd`]: host fds passed through (the sandbox's stdio).
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
+//! - [`inotify`]: watches on file identities and their event queues.
 //! - [`synth`]: nodes whose contents a provider computes (procfs is built on it).
 //! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
@@ -37,6 +38,7 @@ pub mod file;
 pub mod host;
 pub mod hostclock;
 pub mod hostfd;
+pub mod inotify;
 pub mod lock;
 pub mod overlay;
 pub mod path;
