@@ -483,10 +483,11 @@ impl Dentry {
         };
         let file = File::new(ops, flags, Some(self.clone()), self.path());
         if inotify::active() {
+            // Linux reports the open, then the truncation of O_TRUNC.
+            inotify::notify(self, IN_OPEN);
             if flags & O_TRUNC != 0 && write && self.mode() & S_IFMT == S_IFREG {
                 inotify::notify(self, IN_MODIFY);
             }
-            inotify::notify(self, IN_OPEN);
         }
         Ok(file)
     }
@@ -874,7 +875,7 @@ impl Dentry {
                 inotify::notify_self(&victim, IN_ATTRIB);
             }
             if victim.last_name_gone() {
-                inotify::node_gone(key, dir);
+                inotify::node_gone(key);
             }
             inotify::notify_child(&this, IN_DELETE, name, dir, 0);
         }
@@ -947,18 +948,21 @@ impl Dentry {
         let key = if inotify::active() { new.as_ref().and_then(inotify::key_of) } else { None };
         Node::rename_ext(od, old_name, nd, new_name, flags, cred, whiteout_old)?;
         if inotify::active() {
-            notify_rename(old_dir, old_name, &old, new_dir, new_name);
-            if let Some(n) = &new {
-                if exchange {
-                    notify_rename(new_dir, new_name, n, old_dir, old_name);
-                } else if let Some(key) = key {
-                    if !n.is_dir() {
-                        inotify::notify_self(n, IN_ATTRIB);
-                    }
-                    if n.last_name_gone() {
-                        inotify::node_gone(key, n.is_dir());
-                    }
+            // Linux's order: both names, the replaced node's link count, the moved node,
+            // then the replaced node's end.
+            notify_moved(old_dir, old_name, new_dir, new_name, old.is_dir());
+            let replaced = new.as_ref().filter(|_| !exchange);
+            if let Some(n) = replaced.filter(|n| !n.is_dir()) {
+                inotify::notify_self(n, IN_ATTRIB);
+            }
+            inotify::notify_self(&old, IN_MOVE_SELF);
+            match (&new, key) {
+                (Some(n), _) if exchange => {
+                    notify_moved(new_dir, new_name, old_dir, old_name, n.is_dir());
+                    inotify::notify_self(n, IN_MOVE_SELF);
                 }
+                (Some(n), Some(key)) if n.last_name_gone() => inotify::node_gone(key),
+                _ => {}
             }
         }
         let moved = old_dir.take_cached(old_name);
@@ -1052,14 +1056,12 @@ impl Dentry {
     }
 }
 
-/// The events of a rename of `old_dir/old_name` (the node `moved`) to
-/// `new_dir/new_name`: IN_MOVED_FROM and IN_MOVED_TO with one cookie, IN_MOVE_SELF.
-fn notify_rename(old_dir: &Arc<Dentry>, old_name: &[u8], moved: &Arc<Dentry>, new_dir: &Arc<Dentry>, new_name: &[u8]) {
+/// IN_MOVED_FROM and IN_MOVED_TO, with one cookie, for a rename of `old_dir/old_name` to
+/// `new_dir/new_name`.
+fn notify_moved(old_dir: &Arc<Dentry>, old_name: &[u8], new_dir: &Arc<Dentry>, new_name: &[u8], is_dir: bool) {
     let cookie = inotify::new_cookie();
-    let is_dir = moved.is_dir();
     inotify::notify_child(old_dir, IN_MOVED_FROM, old_name, is_dir, cookie);
     inotify::notify_child(new_dir, IN_MOVED_TO, new_name, is_dir, cookie);
-    inotify::notify_self(moved, IN_MOVE_SELF);
 }
 
 fn name_ok(name: &[u8]) -> KResult<&[u8]> {

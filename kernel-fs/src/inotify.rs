@@ -426,7 +426,8 @@ fn notify_inner(d: &Arc<Dentry>, mask: u32, to_parent: bool) {
     }
     let d = d.current();
     let Some(key) = key_of(&d) else { return };
-    let mask = mask | isdir(d.is_dir());
+    // Linux marks the events of a directory, but not IN_MOVE_SELF and IN_DELETE_SELF.
+    let mask = if to_parent { mask | isdir(d.is_dir()) } else { mask };
     let unlinked = d.is_removed();
     if to_parent && !d.is_mount_root() {
         if let Some(parent) = d.parent() {
@@ -451,9 +452,10 @@ pub fn notify_child(dir: &Arc<Dentry>, mask: u32, name: &[u8], is_dir: bool, coo
     }
 }
 
-/// The node `key` went away (its last name was removed): IN_DELETE_SELF to the watches
-/// that asked, and every watch on it ends with IN_IGNORED.
-pub fn node_gone(key: Key, is_dir: bool) {
+/// The node `key` went away (its last name was removed): IN_DELETE_SELF (without
+/// IN_ISDIR, as Linux) to the watches that asked, and every watch on it ends with
+/// IN_IGNORED.
+pub fn node_gone(key: Key) {
     if !active() {
         return;
     }
@@ -465,7 +467,7 @@ pub fn node_gone(key: Key, is_dir: bool) {
         let mut st = inner.lock();
         let Some(&wd) = st.by_key.get(&key) else { continue };
         if st.watches.get(&wd).is_some_and(|w| w.mask & IN_DELETE_SELF != 0) {
-            st.push(Event { wd, mask: IN_DELETE_SELF | isdir(is_dir), cookie: 0, name: Vec::new() });
+            st.push(Event { wd, mask: IN_DELETE_SELF, cookie: 0, name: Vec::new() });
         }
         st.drop_watch(wd);
     }
