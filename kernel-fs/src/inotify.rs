@@ -332,6 +332,11 @@ impl FileOps for Inotify {
         Ok(crate::epoll::anon_inode_stat(self.ino))
     }
 
+    fn seek(&self, _off: i64, _whence: u32) -> KResult<u64> {
+        // Linux's noop_llseek.
+        Ok(0)
+    }
+
     fn poll(&self) -> u32 {
         if self.inner.lock().queue.is_empty() {
             0

@@ -150,9 +150,6 @@ pub(crate) fn sys_inotify_add_watch(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     if !t.fs_cred().permits(st.st_mode, st.st_uid, st.st_gid, kernel_abi::flags::mode::R_OK) {
         return_errno!(EACCES);
     }
-    if mask & IN_ALL_EVENTS == 0 {
-        return_errno!(EINVAL);
-    }
     let Some(ino) = Inotify::of(&f) else { return_errno!(EINVAL) };
     Ok(ino.add_watch(&d, mask)? as u64)
 }
