@@ -70,9 +70,6 @@ pub(crate) enum Redirect {
     Dir(Weak<Dentry>),
 }
 
-/// `f_type` of procfs.
-const PROC_SUPER_MAGIC: i64 = 0x9fa0;
-
 /// What kind of filesystem a node belongs to, for the errors of operations it cannot do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FsKind {
@@ -82,6 +79,8 @@ enum FsKind {
     Proc,
     /// The Sentry's other fixed directories (/dev, /sys): changes are EPERM.
     Fixed,
+    /// sysfs, mounted read-only: changes are EROFS.
+    Sysfs,
     /// A tmpfs.
     Tmpfs,
 }
@@ -326,8 +325,8 @@ impl Dentry {
                 None => h.statfs(),
             },
             Inode::Tmpfs(n) => Ok(n.fs().statfs()),
-            Inode::Synth(_) => Ok(kernel_abi::Statfs {
-                f_type: PROC_SUPER_MAGIC,
+            Inode::Synth(n) => Ok(kernel_abi::Statfs {
+                f_type: n.fs_magic(),
                 f_bsize: 4096,
                 f_namelen: 255,
                 f_frsize: 4096,
@@ -470,6 +469,9 @@ impl Dentry {
                 }
             }
             Inode::Synth(n) => {
+                if write && self.fs_kind() == FsKind::Sysfs {
+                    return_errno!(EROFS, "sysfs is read-only");
+                }
                 if write {
                     return_errno!(EACCES);
                 }
@@ -594,6 +596,7 @@ impl Dentry {
         match &self.inode {
             Inode::Host(_) => FsKind::Host,
             Inode::Tmpfs(_) => FsKind::Tmpfs,
+            Inode::Synth(n) if n.fs_magic() == crate::sysfs::SYSFS_MAGIC => FsKind::Sysfs,
             Inode::Synth(_) => FsKind::Proc,
             Inode::Dir | Inode::Device(_) => {
                 // The topmost synthetic directory names the filesystem.
@@ -621,8 +624,8 @@ impl Dentry {
         match &self.inode {
             Inode::Host(_) => overlay::upper_of(self).map_or(0, |up| up.mount_id()),
             Inode::Tmpfs(n) => n.fs().id() << 1 | 1,
-            // procfs is one mount.
-            Inode::Synth(_) => 2,
+            // procfs and sysfs are one mount each.
+            Inode::Synth(n) => n.dev() << 1,
             Inode::Dir | Inode::Device(_) => {
                 let mut top: Option<Arc<Dentry>> = None;
                 let mut cur = self.parent();
@@ -647,6 +650,7 @@ impl Dentry {
                 !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Tmpfs(pn)) if Arc::ptr_eq(pn.fs(), n.fs()))
             }
             Inode::Dir => !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Dir)),
+            Inode::Synth(_) => !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Synth(_))),
             _ => parent.is_none(),
         }
     }
@@ -679,7 +683,11 @@ impl Dentry {
 
     /// Whether the node is on a read-only filesystem (the host's, outside any overlay).
     pub fn is_read_only(self: &Arc<Self>) -> bool {
-        matches!(self.current().inode, Inode::Host(_)) && overlay::upper_of(self).is_none()
+        let cur = self.current();
+        match &cur.inode {
+            Inode::Host(_) => overlay::upper_of(self).is_none(),
+            _ => cur.fs_kind() == FsKind::Sysfs,
+        }
     }
 
     /// The dentry to change for a change of this node: itself, or under an overlay the
@@ -706,6 +714,7 @@ impl Dentry {
         match (&self.inode, self.fs_kind()) {
             (Inode::Tmpfs(n), _) => Ok(n),
             (_, FsKind::Host) => return_errno!(EROFS, "the host root is read-only"),
+            (_, FsKind::Sysfs) => return_errno!(EROFS, "sysfs is read-only"),
             (_, FsKind::Proc) => Err(kernel_abi::Error::new(proc_errno)),
             _ => Err(kernel_abi::Error::new(fixed_errno)),
         }

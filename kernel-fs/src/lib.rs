@@ -12,6 +12,7 @@
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
 //! - [`inotify`]: watches on file identities and their event queues.
 //! - [`synth`]: nodes whose contents a provider computes (procfs is built on it).
+//! - [`sysfs`]: the /sys files programs read (CPUs, cgroup, transparent huge pages).
 //! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
 //!   memory-file pages.
@@ -44,6 +45,7 @@ pub mod overlay;
 pub mod path;
 pub mod pipe;
 pub mod synth;
+pub mod sysfs;
 pub mod timerfd;
 pub mod tmpfs;
 pub mod xattr;

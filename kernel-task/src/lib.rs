@@ -41,5 +41,6 @@ mod task;
 mod thread;
 
 pub use inbox::Inbox;
+pub use sys_misc::host_cpus;
 pub use syscalls::Support;
 pub use task::{ExitStatus, Kernel, KernelConfig, Task};

@@ -383,9 +383,10 @@ impl SynthNode for PidDir {
 
 /// `struct` of the mounts the sandbox shows.
 /// The sandbox's mounts: (id, parent id, mount point, type, source, options).
-const MOUNTS: [(u32, u32, &str, &str, &str, &str); 5] = [
+const MOUNTS: [(u32, u32, &str, &str, &str, &str); 6] = [
     (1, 0, "/", "overlay", "overlay", "rw,relatime"),
     (2, 1, "/proc", "proc", "proc", "rw,nosuid,nodev,noexec,relatime"),
+    (6, 1, "/sys", "sysfs", "sysfs", "ro,nosuid,nodev,noexec,relatime"),
     (3, 1, "/tmp", "tmpfs", "tmpfs", "rw,nosuid,nodev"),
     (4, 1, "/dev", "tmpfs", "tmpfs", "rw,nosuid"),
     (5, 4, "/dev/shm", "tmpfs", "tmpfs", "rw,nosuid,nodev"),
