@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
+use kernel_abi::flags::inotify::*;
 use kernel_abi::flags::mode::*;
 use kernel_abi::flags::open::*;
 use kernel_abi::{return_errno, KResult, Stat};
@@ -10,6 +11,7 @@ use kernel_abi::{return_errno, KResult, Stat};
 use crate::cred::Cred;
 use crate::dev::{Device, DeviceFile};
 use crate::host::HostInode;
+use crate::inotify;
 use crate::overlay;
 use crate::tmpfs::{self, NewKind, Node, SetAttr};
 use crate::{File, FileOps};
@@ -70,8 +72,6 @@ pub(crate) enum Redirect {
     Dir(Weak<Dentry>),
 }
 
-/// `f_type` of procfs.
-const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 /// `f_type` of devpts.
 const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
 
@@ -84,6 +84,8 @@ enum FsKind {
     Proc,
     /// The Sentry's other fixed directories (/dev, /sys): changes are EPERM.
     Fixed,
+    /// sysfs, mounted read-only: changes are EROFS.
+    Sysfs,
     /// A tmpfs.
     Tmpfs,
 }
@@ -330,8 +332,8 @@ impl Dentry {
                 None => h.statfs(),
             },
             Inode::Tmpfs(n) => Ok(n.fs().statfs()),
-            Inode::Synth(_) => Ok(kernel_abi::Statfs {
-                f_type: PROC_SUPER_MAGIC,
+            Inode::Synth(n) => Ok(kernel_abi::Statfs {
+                f_type: n.fs_magic(),
                 f_bsize: 4096,
                 f_namelen: 255,
                 f_frsize: 4096,
@@ -482,6 +484,9 @@ impl Dentry {
                 }
             }
             Inode::Synth(n) => {
+                if write && self.fs_kind() == FsKind::Sysfs {
+                    return_errno!(EROFS, "sysfs is read-only");
+                }
                 if write {
                     return_errno!(EACCES);
                 }
@@ -494,7 +499,15 @@ impl Dentry {
             }
             Inode::Pts(n) => n.open(cred.map_or(0, |c| c.uid))?,
         };
-        Ok(File::new(ops, flags, Some(self.clone()), self.path()))
+        let file = File::new(ops, flags, Some(self.clone()), self.path());
+        if inotify::active() {
+            // Linux reports the open, then the truncation of O_TRUNC.
+            inotify::notify(self, IN_OPEN);
+            if flags & O_TRUNC != 0 && write && self.mode() & S_IFMT == S_IFREG {
+                inotify::notify(self, IN_MODIFY);
+            }
+        }
+        Ok(file)
     }
 }
 
@@ -599,6 +612,7 @@ impl Dentry {
         match &self.inode {
             Inode::Host(_) => FsKind::Host,
             Inode::Tmpfs(_) => FsKind::Tmpfs,
+            Inode::Synth(n) if n.fs_magic() == crate::sysfs::SYSFS_MAGIC => FsKind::Sysfs,
             Inode::Synth(_) => FsKind::Proc,
             Inode::Dir | Inode::Device(_) | Inode::Pts(_) => {
                 // The topmost synthetic directory names the filesystem.
@@ -626,8 +640,8 @@ impl Dentry {
         match &self.inode {
             Inode::Host(_) => overlay::upper_of(self).map_or(0, |up| up.mount_id()),
             Inode::Tmpfs(n) => n.fs().id() << 1 | 1,
-            // procfs is one mount.
-            Inode::Synth(_) => 2,
+            // procfs and sysfs are one mount each.
+            Inode::Synth(n) => n.dev() << 1,
             Inode::Pts(crate::pty::PtsNode::Root(_) | crate::pty::PtsNode::Slave(..)) => 4,
             Inode::Dir | Inode::Device(_) | Inode::Pts(_) => {
                 let mut top: Option<Arc<Dentry>> = None;
@@ -653,6 +667,7 @@ impl Dentry {
                 !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Tmpfs(pn)) if Arc::ptr_eq(pn.fs(), n.fs()))
             }
             Inode::Dir => !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Dir)),
+            Inode::Synth(_) => !matches!(parent.as_deref().map(|p| &p.inode), Some(Inode::Synth(_))),
             _ => parent.is_none(),
         }
     }
@@ -685,7 +700,11 @@ impl Dentry {
 
     /// Whether the node is on a read-only filesystem (the host's, outside any overlay).
     pub fn is_read_only(self: &Arc<Self>) -> bool {
-        matches!(self.current().inode, Inode::Host(_)) && overlay::upper_of(self).is_none()
+        let cur = self.current();
+        match &cur.inode {
+            Inode::Host(_) => overlay::upper_of(self).is_none(),
+            _ => cur.fs_kind() == FsKind::Sysfs,
+        }
     }
 
     /// The dentry to change for a change of this node: itself, or under an overlay the
@@ -712,6 +731,7 @@ impl Dentry {
         match (&self.inode, self.fs_kind()) {
             (Inode::Tmpfs(n), _) => Ok(n),
             (_, FsKind::Host) => return_errno!(EROFS, "the host root is read-only"),
+            (_, FsKind::Sysfs) => return_errno!(EROFS, "sysfs is read-only"),
             (_, FsKind::Proc) => Err(kernel_abi::Error::new(proc_errno)),
             _ => Err(kernel_abi::Error::new(fixed_errno)),
         }
@@ -734,6 +754,7 @@ impl Dentry {
         let node = dir.create(name, kind, mode, cred)?;
         let child = Dentry::new_child(&this, name, Inode::Tmpfs(node));
         this.lock_children().cached.insert(name.to_vec(), Arc::downgrade(&child));
+        inotify::notify_child(&this, IN_CREATE, name, child.is_dir(), 0);
         Ok(child)
     }
 
@@ -805,6 +826,7 @@ impl Dentry {
         let Some(n) = self.xattr_node(name, cred, cap_sys_admin, true)? else { return_errno!(EROFS) };
         n.xattrs().set(name, value, flags)?;
         n.touch_changed();
+        inotify::notify(self, IN_ATTRIB);
         Ok(())
     }
 
@@ -813,6 +835,7 @@ impl Dentry {
         let Some(n) = self.xattr_node(name, cred, cap_sys_admin, true)? else { return_errno!(EROFS) };
         n.xattrs().remove(name)?;
         n.touch_changed();
+        inotify::notify(self, IN_ATTRIB);
         Ok(())
     }
 
@@ -846,7 +869,10 @@ impl Dentry {
         }
         let target = target.for_write(true)?;
         let Inode::Tmpfs(node) = &target.inode else { return_errno!(EXDEV) };
-        dir.link(name, node, cred)
+        dir.link(name, node, cred)?;
+        inotify::notify_self(&target, IN_ATTRIB);
+        inotify::notify_child(&this, IN_CREATE, name, false, 0);
+        Ok(())
     }
 
     /// unlink(2) (`dir` false) or rmdir(2) (`dir` true) of `name` in this directory.
@@ -862,6 +888,7 @@ impl Dentry {
             return_errno!(EBUSY);
         }
         let this = self.for_write(false)?;
+        let key = if inotify::active() { inotify::key_of(&victim) } else { None };
         if this.lower.is_some() {
             overlay::remove(&this, name, &victim, dir, cred)?;
         } else {
@@ -869,7 +896,23 @@ impl Dentry {
             node.unlink(name, dir, cred)?;
         }
         this.take_cached(name);
+        if let Some(key) = key {
+            if !dir {
+                inotify::notify_self(&victim, IN_ATTRIB);
+            }
+            if victim.last_name_gone() {
+                inotify::node_gone(key);
+            }
+            inotify::notify_child(&this, IN_DELETE, name, dir, 0);
+        }
         Ok(())
+    }
+
+    /// After an unlink, rmdir or a rename over it: whether the node has no name left
+    /// (a directory, a file of the overlay's lower layer, or one whose last link went).
+    fn last_name_gone(self: &Arc<Self>) -> bool {
+        let cur = self.current();
+        cur.is_dir() || matches!(cur.inode, Inode::Host(_)) || cur.stat().map_or(true, |st| st.st_nlink == 0)
     }
 
     /// rename(2) and renameat2(2) (RENAME_NOREPLACE, RENAME_EXCHANGE) of
@@ -928,7 +971,26 @@ impl Dentry {
         let (Inode::Tmpfs(od), Inode::Tmpfs(nd)) = (&old_dir.inode, &new_dir.inode) else {
             return Err(kernel_abi::Error::new(if old_dir.fs_kind() == FsKind::Proc { ENOENT } else { EPERM }));
         };
+        let key = if inotify::active() { new.as_ref().and_then(inotify::key_of) } else { None };
         Node::rename_ext(od, old_name, nd, new_name, flags, cred, whiteout_old)?;
+        if inotify::active() {
+            // Linux's order: both names, the replaced node's link count, the moved node,
+            // then the replaced node's end.
+            notify_moved(old_dir, old_name, new_dir, new_name, old.is_dir());
+            let replaced = new.as_ref().filter(|_| !exchange);
+            if let Some(n) = replaced.filter(|n| !n.is_dir()) {
+                inotify::notify_self(n, IN_ATTRIB);
+            }
+            inotify::notify_self(&old, IN_MOVE_SELF);
+            match (&new, key) {
+                (Some(n), _) if exchange => {
+                    notify_moved(new_dir, new_name, old_dir, old_name, n.is_dir());
+                    inotify::notify_self(n, IN_MOVE_SELF);
+                }
+                (Some(n), Some(key)) if n.last_name_gone() => inotify::node_gone(key),
+                _ => {}
+            }
+        }
         let moved = old_dir.take_cached(old_name);
         let displaced = new_dir.take_cached(new_name);
         if flags & tmpfs::RENAME_EXCHANGE != 0 {
@@ -946,12 +1008,23 @@ impl Dentry {
     pub fn setattr(self: &Arc<Self>, attr: &SetAttr, cred: &Cred) -> KResult<()> {
         let this = self.current();
         match &this.inode {
-            Inode::Tmpfs(n) => n.setattr(attr, cred),
-            Inode::Host(_) => this.for_write(true)?.setattr(attr, cred),
+            Inode::Tmpfs(n) => n.setattr(attr, cred)?,
+            Inode::Host(_) => return this.for_write(true)?.setattr(attr, cred),
             Inode::Dir | Inode::Device(_) | Inode::Synth(_) | Inode::Pts(_) => {
                 return_errno!(EPERM, "attributes of the Sentry's own nodes are fixed")
             }
         }
+        if inotify::active() {
+            // As Linux's fsnotify_change: a time alone is an access or a modification.
+            let owner = attr.mode.is_some() || attr.uid.is_some() || attr.gid.is_some();
+            let mask = match (owner, attr.atime.is_some(), attr.mtime.is_some()) {
+                (false, true, false) => IN_ACCESS,
+                (false, false, true) => IN_MODIFY,
+                _ => IN_ATTRIB,
+            };
+            inotify::notify(&this, mask);
+        }
+        Ok(())
     }
 
     /// truncate(2) (`cred` given: the caller must be allowed to write) or ftruncate(2)
@@ -965,7 +1038,11 @@ impl Dentry {
         }
         let this = self.current();
         match &this.inode {
-            Inode::Tmpfs(n) => n.truncate(len, cred),
+            Inode::Tmpfs(n) => {
+                n.truncate(len, cred)?;
+                inotify::notify(&this, IN_MODIFY);
+                Ok(())
+            }
             Inode::Host(_) => {
                 if let Some(c) = cred {
                     let st = this.stat()?;
@@ -1003,6 +1080,14 @@ impl Dentry {
     pub fn can_sync(&self) -> bool {
         matches!(self.inode, Inode::Host(_) | Inode::Tmpfs(_))
     }
+}
+
+/// IN_MOVED_FROM and IN_MOVED_TO, with one cookie, for a rename of `old_dir/old_name` to
+/// `new_dir/new_name`.
+fn notify_moved(old_dir: &Arc<Dentry>, old_name: &[u8], new_dir: &Arc<Dentry>, new_name: &[u8], is_dir: bool) {
+    let cookie = inotify::new_cookie();
+    inotify::notify_child(old_dir, IN_MOVED_FROM, old_name, is_dir, cookie);
+    inotify::notify_child(new_dir, IN_MOVED_TO, new_name, is_dir, cookie);
 }
 
 fn name_ok(name: &[u8]) -> KResult<&[u8]> {

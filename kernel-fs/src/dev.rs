@@ -137,7 +137,8 @@ impl FileOps for DeviceFile {
 
 /// Shadow the host's /dev, /proc and /sys under `root` with the Sentry's own: a /dev with
 /// the basic devices, /dev/tty, /dev/ptmx and a devpts at /dev/pts, and empty /proc and
-/// /sys (the kernel mounts its procfs over /proc; sysfs does not exist yet).
+/// /sys (the kernel mounts its procfs over /proc, and [`crate::sysfs::mount`] a sysfs
+/// over /sys).
 pub fn mount_synthetic(root: &Arc<Dentry>) {
     let dev = Dentry::new_child(root, b"dev", Inode::Dir);
     for (name, d) in [

@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use kernel_abi::flags::inotify::{IN_ACCESS, IN_MODIFY};
 use kernel_abi::flags::open::*;
 use kernel_abi::{return_errno, KResult, Stat};
 use kernel_mm::{Mappable, MemoryManager};
@@ -142,7 +143,7 @@ impl File {
         if !self.readable() {
             return_errno!(EBADF);
         }
-        self.ops.read(buf)
+        self.notify_ok(self.ops.read(buf), IN_ACCESS)
     }
 
     /// write(2).
@@ -150,7 +151,7 @@ impl File {
         if !self.writable() {
             return_errno!(EBADF);
         }
-        self.ops.write(buf, self.flags() & O_APPEND != 0)
+        self.notify_ok(self.ops.write(buf, self.flags() & O_APPEND != 0), IN_MODIFY)
     }
 
     /// pread64(2).
@@ -158,7 +159,7 @@ impl File {
         if !self.readable() {
             return_errno!(EBADF);
         }
-        self.ops.pread(buf, off)
+        self.notify_ok(self.ops.pread(buf, off), IN_ACCESS)
     }
 
     /// pwrite64(2).
@@ -166,7 +167,7 @@ impl File {
         if !self.writable() {
             return_errno!(EBADF);
         }
-        self.ops.pwrite(buf, off)
+        self.notify_ok(self.ops.pwrite(buf, off), IN_MODIFY)
     }
 
     /// lseek(2).
@@ -187,7 +188,24 @@ impl File {
         if self.is_path() {
             return_errno!(EBADF);
         }
-        self.ops.getdents(buf)
+        // Linux reports every directory read, the one at the end too.
+        let r = self.ops.getdents(buf);
+        if r.is_ok() && crate::inotify::active() {
+            if let Some(d) = &self.dentry {
+                crate::inotify::notify(d, IN_ACCESS);
+            }
+        }
+        r
+    }
+
+    /// Report `mask` to inotify watches of the file when `r` moved some bytes.
+    fn notify_ok(&self, r: KResult<usize>, mask: u32) -> KResult<usize> {
+        if matches!(r, Ok(n) if n > 0) && crate::inotify::active() {
+            if let Some(d) = &self.dentry {
+                crate::inotify::notify(d, mask);
+            }
+        }
+        r
     }
 
     /// ioctl(2).
@@ -249,6 +267,11 @@ impl Drop for File {
         let hooks = std::mem::take(self.release_hooks.get_mut().unwrap_or_else(|e| e.into_inner()));
         for (_, h) in hooks {
             h.released(self);
+        }
+        if crate::inotify::active() && !self.is_path() {
+            if let Some(d) = &self.dentry {
+                crate::inotify::notify(d, crate::inotify::close_mask(self.flags()));
+            }
         }
     }
 }

@@ -12,7 +12,9 @@
 //! - [`pty`] and [`tty`]: pseudo-terminals (/dev/ptmx, devpts, the line discipline) and
 //!   what terminals share with the process layer (session, foreground group, signals).
 //! - [`epoll`], [`eventfd`], [`timerfd`]: the waiting file descriptions event loops use.
+//! - [`inotify`]: watches on file identities and their event queues.
 //! - [`synth`]: nodes whose contents a provider computes (procfs is built on it).
+//! - [`sysfs`]: the /sys files programs read (CPUs, cgroup, transparent huge pages).
 //! - [`lock`]: advisory file locks (flock, POSIX and OFD record locks).
 //! - [`tmpfs`]: the in-memory filesystem of /tmp and /dev/shm, its file data in
 //!   memory-file pages.
@@ -39,12 +41,14 @@ pub mod file;
 pub mod host;
 pub mod hostclock;
 pub mod hostfd;
+pub mod inotify;
 pub mod lock;
 pub mod overlay;
 pub mod path;
 pub mod pipe;
 pub mod pty;
 pub mod synth;
+pub mod sysfs;
 pub mod timerfd;
 pub mod tmpfs;
 pub mod tty;

@@ -36,7 +36,18 @@ pub trait SynthNode: Send + Sync {
     fn readlink(&self) -> KResult<Vec<u8>> {
         return_errno!(EINVAL)
     }
+    /// `st_dev` of the filesystem (procfs unless overridden).
+    fn dev(&self) -> u64 {
+        PROC_DEV
+    }
+    /// statfs's `f_type` of the filesystem (procfs unless overridden).
+    fn fs_magic(&self) -> i64 {
+        PROC_SUPER_MAGIC
+    }
 }
+
+/// `f_type` of procfs.
+pub const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 
 /// A node as `stat` shows it.
 pub fn stat(n: &dyn SynthNode) -> Stat {
@@ -49,8 +60,8 @@ pub fn stat(n: &dyn SynthNode) -> Stat {
         st_uid: uid,
         st_gid: gid,
         st_blksize: 4096,
-        // procfs: a synthetic device of its own.
-        st_dev: PROC_DEV,
+        // A synthetic device of the filesystem's own.
+        st_dev: n.dev(),
         ..Default::default()
     }
 }

@@ -42,5 +42,6 @@ mod thread;
 mod tty;
 
 pub use inbox::Inbox;
+pub use sys_misc::host_cpus;
 pub use syscalls::Support;
 pub use task::{ExitStatus, Kernel, KernelConfig, Task};

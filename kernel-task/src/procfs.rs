@@ -185,6 +185,9 @@ impl Sys {
             b"vm/overcommit_memory" => "0".into(),
             b"vm/max_map_count" => "65530".into(),
             b"fs/nr_open" => "1048576".into(),
+            b"fs/inotify/max_queued_events" => kernel_fs::inotify::MAX_QUEUED_EVENTS.to_string(),
+            b"fs/inotify/max_user_instances" => kernel_fs::inotify::MAX_USER_INSTANCES.to_string(),
+            b"fs/inotify/max_user_watches" => kernel_fs::inotify::MAX_USER_WATCHES.to_string(),
             _ => return None,
         })
     }
@@ -204,7 +207,8 @@ impl Sys {
             ],
             b"kernel/random" => vec![b"boot_id", b"uuid"],
             b"vm" => vec![b"max_map_count", b"overcommit_memory"],
-            b"fs" => vec![b"nr_open"],
+            b"fs" => vec![b"inotify", b"nr_open"],
+            b"fs/inotify" => vec![b"max_queued_events", b"max_user_instances", b"max_user_watches"],
             _ => vec![],
         }
     }
@@ -379,9 +383,10 @@ impl SynthNode for PidDir {
 
 /// `struct` of the mounts the sandbox shows.
 /// The sandbox's mounts: (id, parent id, mount point, type, source, options).
-const MOUNTS: [(u32, u32, &str, &str, &str, &str); 5] = [
+const MOUNTS: [(u32, u32, &str, &str, &str, &str); 6] = [
     (1, 0, "/", "overlay", "overlay", "rw,relatime"),
     (2, 1, "/proc", "proc", "proc", "rw,nosuid,nodev,noexec,relatime"),
+    (6, 1, "/sys", "sysfs", "sysfs", "ro,nosuid,nodev,noexec,relatime"),
     (3, 1, "/tmp", "tmpfs", "tmpfs", "rw,nosuid,nodev"),
     (4, 1, "/dev", "tmpfs", "tmpfs", "rw,nosuid"),
     (5, 4, "/dev/shm", "tmpfs", "tmpfs", "rw,nosuid,nodev"),

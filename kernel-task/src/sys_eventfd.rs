@@ -1,6 +1,8 @@
-//! eventfd, eventfd2, timerfd_create, timerfd_settime and timerfd_gettime.
+//! eventfd, eventfd2, timerfd_create, timerfd_settime, timerfd_gettime and the inotify
+//! calls.
 //!
-//! The descriptions are [`kernel_fs::eventfd`] and [`kernel_fs::timerfd`]; blocking
+//! The descriptions are [`kernel_fs::eventfd`], [`kernel_fs::timerfd`] and
+//! [`kernel_fs::inotify`]; blocking
 //! reads and writes wait in the generic read/write path (`Task::io_wait`).
 
 use std::time::Duration;
@@ -11,6 +13,7 @@ use kernel_abi::flags::open::O_NONBLOCK;
 use kernel_abi::flags::timerfd::*;
 use kernel_abi::{return_errno, KResult, Timespec};
 use kernel_fs::eventfd::EventFd;
+use kernel_fs::inotify::Inotify;
 use kernel_fs::timerfd::Timer;
 use kernel_fs::File;
 
@@ -99,5 +102,61 @@ pub(crate) fn sys_timerfd_gettime(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
     let f = timer_file(t, a[0])?;
     let Some(timer) = Timer::of(&f) else { return_errno!(EINVAL) };
     t.mm.write_val(a[1], &itimerspec(timer.get()))?;
+    Ok(0)
+}
+
+pub(crate) fn sys_inotify_init1(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    use kernel_abi::flags::inotify::{IN_CLOEXEC, IN_NONBLOCK};
+    let flags = a[0] as u32;
+    if flags & !(IN_CLOEXEC | IN_NONBLOCK) != 0 {
+        return_errno!(EINVAL);
+    }
+    install(t, Inotify::new_file(flags & O_NONBLOCK)?, flags & IN_CLOEXEC != 0)
+}
+
+pub(crate) fn sys_inotify_init(t: &mut Task, _a: [u64; 6]) -> KResult<u64> {
+    sys_inotify_init1(t, [0; 6])
+}
+
+/// The inotify instance behind `fd`: EBADF if there is no such descriptor, EINVAL if
+/// it is something else.
+fn inotify_file(t: &Task, fd: u64) -> KResult<std::sync::Arc<File>> {
+    let f = t.file(fd)?;
+    if Inotify::of(&f).is_none() {
+        return_errno!(EINVAL, "not an inotify descriptor");
+    }
+    Ok(f)
+}
+
+pub(crate) fn sys_inotify_add_watch(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    use kernel_abi::flags::inotify::*;
+    let mask = a[2] as u32;
+    let all_bits =
+        IN_ALL_EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ONESHOT;
+    if mask & all_bits == 0 || (mask & IN_MASK_ADD != 0 && mask & IN_MASK_CREATE != 0) {
+        return_errno!(EINVAL);
+    }
+    let f = inotify_file(t, a[0])?;
+    let path = t.read_path(a[1])?;
+    if path.is_empty() {
+        return_errno!(ENOENT);
+    }
+    let start = if path.first() == Some(&b'/') { t.kernel.root.clone() } else { t.cwd() };
+    let d = kernel_fs::path::resolve(&t.kernel.root, &start, &path, mask & IN_DONT_FOLLOW == 0)?;
+    if mask & IN_ONLYDIR != 0 && !d.is_dir() {
+        return_errno!(ENOTDIR);
+    }
+    let st = d.stat()?;
+    if !t.fs_cred().permits(st.st_mode, st.st_uid, st.st_gid, kernel_abi::flags::mode::R_OK) {
+        return_errno!(EACCES);
+    }
+    let Some(ino) = Inotify::of(&f) else { return_errno!(EINVAL) };
+    Ok(ino.add_watch(&d, mask)? as u64)
+}
+
+pub(crate) fn sys_inotify_rm_watch(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
+    let f = inotify_file(t, a[0])?;
+    let Some(ino) = Inotify::of(&f) else { return_errno!(EINVAL) };
+    ino.rm_watch(a[1] as i32)?;
     Ok(0)
 }

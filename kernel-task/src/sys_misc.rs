@@ -490,7 +490,8 @@ pub(crate) fn sys_exit_group(t: &mut Task, a: [u64; 6]) -> KResult<u64> {
 }
 
 #[allow(unsafe_code)]
-fn host_cpus() -> u64 {
+/// The CPUs the sandbox shows (sched_getaffinity, sysfs): the host's online count.
+pub fn host_cpus() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
     n.max(1) as u64

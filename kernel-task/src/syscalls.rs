@@ -137,6 +137,10 @@ table! {
     EPOLL_PWAIT => ep::sys_epoll_pwait, Partial("as epoll_wait");
     EPOLL_PWAIT2 => ep::sys_epoll_pwait2, Partial("as epoll_wait");
     EVENTFD => ev::sys_eventfd, Full;
+    INOTIFY_INIT => ev::sys_inotify_init, Full;
+    INOTIFY_INIT1 => ev::sys_inotify_init1, Full;
+    INOTIFY_ADD_WATCH => ev::sys_inotify_add_watch, Partial("IN_DELETE_SELF comes at the unlink, not at the last close; no IN_UNMOUNT");
+    INOTIFY_RM_WATCH => ev::sys_inotify_rm_watch, Full;
     EVENTFD2 => ev::sys_eventfd2, Full;
     TIMERFD_CREATE => ev::sys_timerfd_create, Full;
     TIMERFD_SETTIME => ev::sys_timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET never cancels: the sandbox cannot set the clock");

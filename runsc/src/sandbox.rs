@@ -241,6 +241,7 @@ pub fn prepare(cfg: Config) -> Result<Prepared, DoError> {
         kernel_fs::overlay::new_root(host_root, mf.clone(), tmpfs_size()).map_err(|e| setup("root overlay", &e))?
     };
     mount_synthetic(&root);
+    kernel_fs::sysfs::mount(&root, kernel_task::host_cpus());
     if cfg.tmp_over {
         kernel_fs::tmpfs::mount_over(&root, b"tmp", mf.clone(), tmpfs_size(), 0o1777);
     }
