@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
+use arbitrary::{Arbitrary, Unstructured};
 use kernel_fs::dev::{Device, DeviceFile};
 use kernel_fs::{Dentry, File, Inode};
 use kernel_mm::MemoryFile;
@@ -114,4 +115,131 @@ fn run_in(mf: &Arc<MemoryFile>, calls: &[Call]) -> ExitStatus {
     done.store(true, Ordering::SeqCst);
     let _ = watchdog.join();
     status
+}
+
+/// Calls that only end by a timeout or a signal (they would make a run last the
+/// watchdog's deadline) and the exits (they end the run at once): reachable, but not
+/// among the weighted choices.
+pub const SLOW_OR_FINAL: &[u64] = &[7, 23, 34, 35, 60, 61, 128, 130, 202, 230, 231, 232, 247, 270, 271, 281, 441, 449];
+
+/// The implemented calls a sequence draws from most of the time.
+pub fn callable() -> &'static [u64] {
+    static CALLABLE: OnceLock<Vec<u64>> = OnceLock::new();
+    CALLABLE.get_or_init(|| {
+        (0..460).filter(|&n| kernel_task::syscalls::lookup(n).is_some() && !SLOW_OR_FINAL.contains(&n)).collect()
+    })
+}
+
+/// A call number: mostly an implemented call, sometimes any number at all.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Number {
+    Implemented(u16),
+    Implemented2(u16),
+    Implemented3(u16),
+    Any(u16),
+}
+
+/// One argument, drawn from the values that matter to handlers.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Arg {
+    /// Small numbers: flags, lengths, counts.
+    Small(u8),
+    /// A file descriptor that exists (0..3 and what the sequence opened) or does not.
+    Fd(u8),
+    /// A pointer into the mapped area.
+    Mapped(u32),
+    /// A pointer near the end of the mapped area (the last bytes mapped, then unmapped).
+    MappedEnd(u8),
+    /// A pointer into unmapped memory, or to kernel addresses.
+    Unmapped(u64),
+    /// Boundary values.
+    Edge(Edge),
+    /// A 32-bit value (ints are often read as such: a sign extension matters).
+    Int(u32),
+    /// Anything.
+    Raw(u64),
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Edge {
+    Zero,
+    Max,
+    I64Min,
+    I32Min,
+    U32Max,
+    MinusOne,
+    PageSize,
+    AddressSpaceTop,
+    NegativeSmall(u8),
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+struct FuzzCall {
+    nr: Number,
+    args: [Arg; 6],
+}
+
+/// Decode one call from its structured form.
+fn decode(c: &FuzzCall) -> Call {
+    let table = callable();
+    let pick = |i: u16| table[usize::from(i) % table.len()];
+    let nr = match c.nr {
+        Number::Implemented(i) | Number::Implemented2(i) | Number::Implemented3(i) => pick(i),
+        Number::Any(n) => u64::from(n % 512),
+    };
+    let arg = |a: Arg| match a {
+        Arg::Small(v) => u64::from(v % 32),
+        Arg::Fd(v) => u64::from(v % 12),
+        Arg::Mapped(o) => BASE + u64::from(o) % LEN,
+        Arg::MappedEnd(o) => BASE + LEN - 64 + u64::from(o % 128),
+        Arg::Unmapped(a) => match a % 4 {
+            0 => BASE + LEN + (a >> 2) % (1 << 24),
+            1 => (a >> 2) % BASE,
+            2 => 0xffff_8000_0000_0000 | (a >> 2),
+            _ => 0x7fff_ffff_f000 + (a >> 2) % (1 << 16),
+        },
+        Arg::Edge(e) => match e {
+            Edge::Zero => 0,
+            Edge::Max => u64::MAX,
+            Edge::I64Min => 1 << 63,
+            Edge::I32Min => 0x8000_0000,
+            Edge::U32Max => 0xffff_ffff,
+            Edge::MinusOne => u64::MAX,
+            Edge::PageSize => 4096,
+            Edge::AddressSpaceTop => 0x7fff_ffff_f000,
+            Edge::NegativeSmall(v) => u64::from(v % 64).wrapping_neg(),
+        },
+        Arg::Int(v) => u64::from(v),
+        Arg::Raw(v) => v,
+    };
+    (nr, c.args.map(arg))
+}
+
+/// The longest sequence one input plays.
+pub const MAX_CALLS: usize = 32;
+
+/// Decode `data` into a call sequence (as much of it as the bytes describe).
+pub fn sequence(data: &[u8]) -> Vec<Call> {
+    let mut u = Unstructured::new(data);
+    let mut calls = Vec::new();
+    while calls.len() < MAX_CALLS && !u.is_empty() {
+        match u.arbitrary::<FuzzCall>() {
+            Ok(c) => calls.push(decode(&c)),
+            Err(_) => break,
+        }
+    }
+    calls
+}
+
+/// The fuzz target: play the sequence `data` describes; panic if a Sentry thread
+/// panicked or memory-file pages leaked.
+pub fn fuzz(data: &[u8]) {
+    let calls = sequence(data);
+    if calls.is_empty() {
+        return;
+    }
+    let before = panics();
+    let out = run(&calls);
+    assert_eq!(panics(), before, "a Sentry thread panicked; calls: {calls:x?}");
+    assert_eq!(out.leaked_pages, 0, "memory-file pages leaked; calls: {calls:x?}");
 }

@@ -1,16 +1,8 @@
 //! Random system-call sequences against an in-process kernel: no panic, no hang, no
-//! leaked memory-file page. (Longer campaigns: `fuzz/cargo-fuzz`.)
+//! leaked memory-file page. (Longer campaigns: the `syscalls` cargo fuzz target.)
 
-use fuzz::syscalls::{panics, run, BASE, LEN};
+use fuzz::syscalls::{callable, panics, run, BASE, LEN};
 use proptest::prelude::*;
-
-/// Implemented calls, minus the ones that only end by a timeout or signal (they would
-/// make every run last the watchdog's deadline) and the exits (they end the run at
-/// once).
-fn callable() -> Vec<u64> {
-    const SLOW_OR_FINAL: &[u64] = &[7, 23, 34, 35, 60, 61, 128, 130, 202, 230, 231, 232, 247, 270, 271, 281, 441, 449];
-    (0..460).filter(|&n| kernel_task::syscalls::lookup(n).is_some() && !SLOW_OR_FINAL.contains(&n)).collect()
-}
 
 fn arg() -> impl Strategy<Value = u64> {
     prop_oneof![
@@ -37,7 +29,7 @@ proptest! {
     })]
 
     #[test]
-    fn no_sequence_panics_hangs_or_leaks(calls in proptest::collection::vec(call(callable()), 1..24)) {
+    fn no_sequence_panics_hangs_or_leaks(calls in proptest::collection::vec(call(callable().to_vec()), 1..24)) {
         let before = panics();
         let out = run(&calls);
         prop_assert_eq!(panics(), before, "a Sentry thread panicked; calls: {:x?}", calls);

@@ -314,6 +314,96 @@ unsafe fn zero_opaque(dst: *mut u8, len: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Alloc(u64),
+        IncRef(usize),
+        DecRef(usize),
+        Write(usize, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (1u64..5).prop_map(Op::Alloc),
+            1 => any::<usize>().prop_map(Op::IncRef),
+            3 => any::<usize>().prop_map(Op::DecRef),
+            2 => (any::<usize>(), 1u8..).prop_map(|(i, b)| Op::Write(i, b)),
+        ]
+    }
+
+    proptest! {
+        /// The page allocator against a model (page -> references, the byte written): no
+        /// two live allocations share a page, freed pages come back zeroed, counts match,
+        /// and ENOMEM only when no run of free pages is long enough.
+        #[test]
+        fn allocator_matches_a_model(ops in proptest::collection::vec(op(), 0..120)) {
+            const PAGES: u64 = 24;
+            let mf = MemoryFile::new(PAGES * PAGE_SIZE).unwrap();
+            let mut model: BTreeMap<u64, (u32, u8)> = BTreeMap::new();
+            let nth = |m: &BTreeMap<u64, (u32, u8)>, i: usize| (!m.is_empty()).then(|| *m.keys().nth(i % m.len()).unwrap());
+            for op in ops {
+                match op {
+                    Op::Alloc(n) => match mf.allocate(n) {
+                        Ok(start) => {
+                            prop_assert_eq!(start % PAGE_SIZE, 0);
+                            prop_assert!(start + n * PAGE_SIZE <= PAGES * PAGE_SIZE);
+                            for p in 0..n {
+                                let off = start + p * PAGE_SIZE;
+                                prop_assert!(!model.contains_key(&off), "page {:#x} handed out twice", off);
+                                let mut b = [1u8; 1];
+                                mf.read(off + 7, &mut b).unwrap();
+                                prop_assert_eq!(b[0], 0, "a fresh page is not zero");
+                                model.insert(off, (1, 0));
+                            }
+                        }
+                        Err(e) => {
+                            prop_assert_eq!(e.errno, kernel_abi::Errno::ENOMEM);
+                            let longest = (0..PAGES)
+                                .scan(0u64, |run, p| {
+                                    *run = if model.contains_key(&(p * PAGE_SIZE)) { 0 } else { *run + 1 };
+                                    Some(*run)
+                                })
+                                .max()
+                                .unwrap_or(0);
+                            prop_assert!(longest < n, "ENOMEM for {} pages with a free run of {}", n, longest);
+                        }
+                    },
+                    Op::IncRef(i) => {
+                        if let Some(off) = nth(&model, i) {
+                            mf.inc_ref(off);
+                            model.get_mut(&off).unwrap().0 += 1;
+                        }
+                    }
+                    Op::DecRef(i) => {
+                        if let Some(off) = nth(&model, i) {
+                            mf.dec_ref(off);
+                            let e = model.get_mut(&off).unwrap();
+                            e.0 -= 1;
+                            if e.0 == 0 {
+                                model.remove(&off);
+                            }
+                        }
+                    }
+                    Op::Write(i, b) => {
+                        if let Some(off) = nth(&model, i) {
+                            mf.write(off + 7, &[b]).unwrap();
+                            model.get_mut(&off).unwrap().1 = b;
+                        }
+                    }
+                }
+                prop_assert_eq!(mf.allocated_pages(), model.len());
+                for (&off, &(refs, byte)) in &model {
+                    prop_assert_eq!(mf.ref_count(off), refs);
+                    let mut b = [0u8; 1];
+                    mf.read(off + 7, &mut b).unwrap();
+                    prop_assert_eq!(b[0], byte, "page {:#x} changed under its owner", off);
+                }
+            }
+        }
+    }
 
     #[test]
     fn allocate_write_read_free() {

@@ -348,8 +348,39 @@ pub fn overlay_legacy(xstate: &mut [u8], legacy: &[u8; 512]) {
     let fresh = init_xstate(xstate);
     xstate.copy_from_slice(&fresh);
     xstate[..SW_BYTES].copy_from_slice(&legacy[..SW_BYTES]);
+    // MXCSR bits the CPU does not support would make the host refuse the whole image;
+    // Linux clears them (its mxcsr_feature_mask; an MXCSR_MASK of 0 means 0xffbf). The
+    // mask itself is the CPU's, not the frame's.
+    let mask = match u32::from_le_bytes([fresh[28], fresh[29], fresh[30], fresh[31]]) {
+        0 => 0xffbf,
+        m => m,
+    };
+    let mxcsr = u32::from_le_bytes([legacy[24], legacy[25], legacy[26], legacy[27]]) & mask;
+    xstate[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+    xstate[28..32].copy_from_slice(&fresh[28..32]);
     // XSTATE_BV: x87 and SSE present.
     xstate[512] = 0x3;
+}
+
+/// The FP state rt_sigreturn installs, from the current image `current`, the frame's
+/// legacy area and, when that area announces a consistent XSAVE image (both magics), the
+/// image itself (`full`, as long as it claims): the image is restored whole over the
+/// initial state, however much of the current layout it covers; otherwise only the
+/// legacy x87/SSE part is.
+pub fn restored_xstate(current: &[u8], legacy: &[u8; 512], full: Option<&[u8]>) -> Vec<u8> {
+    match full {
+        Some(img) => {
+            let mut s = init_xstate(current);
+            let n = img.len().min(s.len());
+            s[..n].copy_from_slice(&img[..n]);
+            s
+        }
+        None => {
+            let mut s = current.to_vec();
+            overlay_legacy(&mut s, legacy);
+            s
+        }
+    }
 }
 
 #[cfg(test)]
@@ -445,9 +476,29 @@ mod tests {
         let mut legacy = [7u8; 512];
         legacy[SW_BYTES] = 0;
         overlay_legacy(&mut x, &legacy);
-        assert_eq!(&x[..SW_BYTES], &legacy[..SW_BYTES]);
+        assert_eq!(&x[..24], &legacy[..24]);
+        assert_eq!(&x[32..SW_BYTES], &legacy[32..SW_BYTES]);
         assert_eq!(x[512], 3, "x87 and SSE present, nothing else");
         assert!(x[576..].iter().all(|&b| b == 0), "AVX and beyond back to init");
+    }
+
+    /// Found by the sigreturn fuzz target: a legacy FP area with MXCSR bits the CPU does
+    /// not support made an image the host refuses (rt_sigreturn then failed with SIGSEGV
+    /// where Linux masks them). The frame's MXCSR_MASK is not taken either.
+    #[test]
+    fn legacy_restore_masks_mxcsr() {
+        let mut like = vec![0u8; 576];
+        like[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
+        let mut legacy = [0u8; 512];
+        legacy[24..28].copy_from_slice(&0xffff_ffffu32.to_le_bytes());
+        legacy[28..32].copy_from_slice(&0xffff_ffffu32.to_le_bytes());
+        let x = restored_xstate(&like, &legacy, None);
+        assert_eq!(&x[24..28], &0xffffu32.to_le_bytes(), "MXCSR within the CPU's mask");
+        assert_eq!(&x[28..32], &0xffffu32.to_le_bytes(), "MXCSR_MASK is the CPU's");
+        // An MXCSR_MASK of 0 means the default mask, without DAZ.
+        like[28..32].copy_from_slice(&[0; 4]);
+        let x = restored_xstate(&like, &legacy, None);
+        assert_eq!(&x[24..28], &0xffbfu32.to_le_bytes());
     }
 
     proptest! {

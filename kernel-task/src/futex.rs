@@ -656,4 +656,113 @@ mod tests {
         assert_eq!(tbl.wake(a, 1, 0b01), 0);
         assert_eq!(tbl.wake(a, 1, 0b11), 1);
     }
+
+    mod model {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            Wait { key: usize, bitset: u32 },
+            Wake { key: usize, n: u32, bitset: u32 },
+            Requeue { from: usize, to: usize, n: u32, m: u32 },
+            Cancel(usize),
+        }
+
+        /// Private keys of two address spaces at the same address (and process-shared
+        /// operations on it) and shared keys: all distinct queues.
+        const KEYS: [Key; 5] = [
+            Key::Private { mm: 1, addr: 0x1000, shared_op: false },
+            Key::Private { mm: 2, addr: 0x1000, shared_op: false },
+            Key::Private { mm: 1, addr: 0x1000, shared_op: true },
+            Key::Shared(0x1000),
+            Key::Shared(0x2000),
+        ];
+
+        fn op() -> impl Strategy<Value = Op> {
+            let bits = prop_oneof![Just(FUTEX_BITSET_MATCH_ANY), 1u32..8];
+            prop_oneof![
+                3 => (0..KEYS.len(), bits.clone()).prop_map(|(key, bitset)| Op::Wait { key, bitset }),
+                2 => (0..KEYS.len(), 0u32..4, bits).prop_map(|(key, n, bitset)| Op::Wake { key, n, bitset }),
+                1 => (0..KEYS.len(), 0..KEYS.len(), 0u32..3, 0u32..3).prop_map(|(from, to, n, m)| Op::Requeue { from, to, n, m }),
+                1 => any::<usize>().prop_map(Op::Cancel),
+            ]
+        }
+
+        proptest! {
+            /// The futex table against a model (key -> queue of waiter ids, oldest first):
+            /// wakes take the oldest matching waiters of exactly their key, requeue moves
+            /// the next ones in order, every waiter's recorded key is the queue it is on,
+            /// and no empty queue is kept.
+            #[test]
+            fn matches_a_queue_model(ops in proptest::collection::vec(op(), 0..80)) {
+                let mut tbl = FutexTable::default();
+                let mut model: Vec<Vec<(usize, u32)>> = vec![Vec::new(); KEYS.len()];
+                let mut waiters: Vec<Arc<Waiter>> = Vec::new();
+                for op in ops {
+                    match op {
+                        Op::Wait { key, bitset } => {
+                            let w = Arc::new(Waiter {
+                                inbox: Arc::new(crate::Inbox::default()),
+                                bitset,
+                                woken: AtomicBool::new(false),
+                                key: Mutex::new(KEYS[key]),
+                                pi_tid: None,
+                            });
+                            tbl.queues.entry(KEYS[key]).or_default().push_back(w.clone());
+                            model[key].push((waiters.len(), bitset));
+                            waiters.push(w);
+                        }
+                        Op::Wake { key, n, bitset } => {
+                            let mut expect = Vec::new();
+                            model[key].retain(|&(id, b)| {
+                                if (expect.len() as u32) < n && b & bitset != 0 {
+                                    expect.push(id);
+                                    false
+                                } else {
+                                    true
+                                }
+                            });
+                            prop_assert_eq!(tbl.wake(KEYS[key], n, bitset), expect.len() as u32);
+                            for id in expect {
+                                prop_assert!(waiters[id].woken.load(Ordering::SeqCst), "waiter {} not woken", id);
+                            }
+                        }
+                        Op::Requeue { from, to, n, m } => {
+                            let k = (n as usize).min(model[from].len());
+                            let woken: Vec<(usize, u32)> = model[from].drain(..k).collect();
+                            let k = (m as usize).min(model[from].len());
+                            let moved: Vec<(usize, u32)> = model[from].drain(..k).collect();
+                            let count = (woken.len() + moved.len()) as u32;
+                            model[to].extend(moved);
+                            prop_assert_eq!(tbl.requeue(KEYS[from], KEYS[to], n, m), count);
+                        }
+                        Op::Cancel(i) => {
+                            if waiters.is_empty() {
+                                continue;
+                            }
+                            let id = i % waiters.len();
+                            tbl.remove(&waiters[id]);
+                            for q in &mut model {
+                                q.retain(|&(x, _)| x != id);
+                            }
+                        }
+                    }
+                    for (k, q) in model.iter().enumerate() {
+                        let got: Vec<usize> = tbl
+                            .queues
+                            .get(&KEYS[k])
+                            .map(|q| q.iter().map(|w| waiters.iter().position(|x| Arc::ptr_eq(x, w)).unwrap()).collect())
+                            .unwrap_or_default();
+                        prop_assert_eq!(got, q.iter().map(|&(id, _)| id).collect::<Vec<_>>(), "queue of {:?}", KEYS[k]);
+                        for &(id, _) in q {
+                            prop_assert_eq!(*waiters[id].key.lock().unwrap(), KEYS[k]);
+                            prop_assert!(!waiters[id].woken.load(Ordering::SeqCst), "a queued waiter is marked woken");
+                        }
+                    }
+                    prop_assert!(tbl.queues.values().all(|q| !q.is_empty()), "an empty queue kept");
+                }
+            }
+        }
+    }
 }

@@ -456,7 +456,7 @@ impl Task {
     /// the current layout it covers; anything else restores the legacy x87/SSE part only.
     fn restore_fp(&mut self, fpstate: u64) -> KResult<()> {
         let space = self.mm.address_space().clone();
-        let mut cur = self.ctx.fp_state(&*space).map_err(|_| errno!(EFAULT))?;
+        let cur = self.ctx.fp_state(&*space).map_err(|_| errno!(EFAULT))?;
         if fpstate == 0 {
             let init = frame::init_xstate(&cur);
             return self.ctx.set_fp_state(&*space, &init).map_err(|_| errno!(EFAULT));
@@ -474,18 +474,7 @@ impl Task {
             }
             None => None,
         };
-        let state = match full {
-            Some(img) => {
-                let mut s = frame::init_xstate(&cur);
-                let n = img.len().min(s.len());
-                s[..n].copy_from_slice(&img[..n]);
-                s
-            }
-            None => {
-                frame::overlay_legacy(&mut cur, &legacy);
-                cur
-            }
-        };
+        let state = frame::restored_xstate(&cur, &legacy, full.as_deref());
         self.ctx.set_fp_state(&*space, &state).map_err(|_| errno!(EFAULT))
     }
 

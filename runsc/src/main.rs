@@ -7,8 +7,7 @@ use std::sync::Mutex;
 
 use clap::{Parser, Subcommand};
 
-mod oci;
-mod sandbox;
+use runsc::{oci, sandbox};
 
 #[derive(Parser, Debug)]
 #[command(name = "runsc", version, about = "rvisor: an application kernel for running untrusted programs")]

@@ -160,7 +160,16 @@ pub fn now() -> String {
 fn load_spec(bundle: &Path) -> Result<Spec> {
     let path = bundle.join("config.json");
     let text = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let spec: Spec = serde_json::from_slice(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    parse_spec(&text, bundle).map_err(|e| match e.downcast::<serde_json::Error>() {
+        Ok(json) => anyhow!("{}: {json}", path.display()),
+        Err(e) => e,
+    })
+}
+
+/// Parse and check the text of a bundle's config.json (`bundle` is where a relative
+/// root path starts). Any input is an error or a spec that [`sandbox_config`] accepts.
+pub fn parse_spec(text: &[u8], bundle: &Path) -> Result<Spec> {
+    let spec: Spec = serde_json::from_slice(text)?;
     let process = spec.process().as_ref().ok_or_else(|| anyhow!("config.json: process: missing"))?;
     if process.args().as_ref().is_none_or(|a| a.is_empty()) {
         bail!("config.json: process.args: must name a program");
@@ -191,7 +200,7 @@ fn rootfs_of(spec: &Spec, bundle: &Path) -> PathBuf {
 }
 
 /// The sandbox configuration a spec describes.
-fn sandbox_config(spec: &Spec, bundle: &Path, strace: bool) -> Result<Config> {
+pub fn sandbox_config(spec: &Spec, bundle: &Path, strace: bool) -> Result<Config> {
     let process = spec.process().as_ref().ok_or_else(|| anyhow!("config.json: process: missing"))?;
     let mut mounts = Vec::new();
     for m in spec.mounts().iter().flatten() {
