@@ -112,7 +112,7 @@ fn save(g: &Global, s: &Saved) -> Result<()> {
 fn proc_start(pid: i32) -> Option<(u64, bool)> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name is in parentheses and may hold spaces: split after the last ')'.
-    let rest = &text[text.rfind(')')? + 2..];
+    let rest = text.get(text.rfind(')')? + 2..)?;
     let fields: Vec<&str> = rest.split(' ').collect();
     let state = fields.first()?;
     let start = fields.get(19)?.parse().ok()?;

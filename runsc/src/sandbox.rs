@@ -284,26 +284,12 @@ pub fn prepare(cfg: Config) -> Result<Prepared, DoError> {
         b"proc",
         kernel_fs::Inode::Synth(kernel_task::procfs::root(&kernel)),
     ));
-    let cwd = path::resolve(&root, &root, &cfg.cwd, true).ok().filter(|d| d.is_dir()).unwrap_or_else(|| root.clone());
-    let name = String::from_utf8_lossy(cfg.argv.first().map_or(&b""[..], |a| a)).into_owned();
-    let path_var = cfg
-        .envp
-        .iter()
-        .find_map(|e| e.strip_prefix(b"PATH="))
-        .unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    let filename = cfg
-        .argv
-        .first()
-        .and_then(|a| find_command(&root, &cwd, a, path_var))
-        .ok_or_else(|| DoError::NotFound(name.clone()))?;
+    let (cwd, name, filename) = locate(&root, &cfg.cwd, &cfg.argv, &cfg.envp)?;
     let stdio = cfg.stdio.map(stdio_file);
     let mut task =
         Task::new_init(kernel.clone(), stdio, cwd, cfg.ids).map_err(|e| setup("creating the first task", &e))?;
     log::debug!("first task created after {:?}", t0.elapsed());
-    task.exec(&filename, cfg.argv, cfg.envp).map_err(|e| match e.errno {
-        Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
-        errno => DoError::Exec(name.clone(), errno),
-    })?;
+    task.exec(&filename, cfg.argv, cfg.envp).map_err(|e| exec_error(&name, e))?;
     log::debug!("{name} loaded after {:?}", t0.elapsed());
     Ok(Prepared { kernel, task, name, forwarded, t0 })
 }
@@ -344,6 +330,35 @@ fn host_file(fd: OwnedFd, name: String) -> Arc<File> {
     File::new(Box::new(HostFdFile::new(fd)), flags.max(0) as u32, None, name)
 }
 
+/// The working directory (the root if `cwd` does not resolve to a directory), the
+/// program's name, and the file `argv[0]` names, looked up in the PATH of `envp`.
+fn locate(
+    root: &Arc<kernel_fs::Dentry>,
+    cwd: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<(Arc<kernel_fs::Dentry>, String, Vec<u8>), DoError> {
+    let cwd = path::resolve(root, root, cwd, true).ok().filter(|d| d.is_dir()).unwrap_or_else(|| root.clone());
+    let name = String::from_utf8_lossy(argv.first().map_or(&b""[..], |a| a)).into_owned();
+    let path_var = envp
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    let filename = argv
+        .first()
+        .and_then(|a| find_command(root, &cwd, a, path_var))
+        .ok_or_else(|| DoError::NotFound(name.clone()))?;
+    Ok((cwd, name, filename))
+}
+
+/// An exec failure as `runsc do` reports it.
+fn exec_error(name: &str, e: kernel_abi::Error) -> DoError {
+    match e.errno {
+        Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.to_string()),
+        errno => DoError::Exec(name.to_string(), errno),
+    }
+}
+
 /// Start `spec` as a new process of the running sandbox `kernel`, with the host
 /// descriptors `stdio` as its fds 0-2. Returns its pid and a thread that runs it and
 /// gives its shell-style exit status.
@@ -352,19 +367,7 @@ pub fn spawn_process(
     spec: ExecSpec,
     stdio: [OwnedFd; 3],
 ) -> Result<(i32, std::thread::JoinHandle<i32>), DoError> {
-    let root = kernel.root().clone();
-    let cwd = path::resolve(&root, &root, &spec.cwd, true).ok().filter(|d| d.is_dir()).unwrap_or_else(|| root.clone());
-    let name = String::from_utf8_lossy(spec.argv.first().map_or(&b""[..], |a| a)).into_owned();
-    let path_var = spec
-        .envp
-        .iter()
-        .find_map(|e| e.strip_prefix(b"PATH="))
-        .unwrap_or(b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    let filename = spec
-        .argv
-        .first()
-        .and_then(|a| find_command(&root, &cwd, a, path_var))
-        .ok_or_else(|| DoError::NotFound(name.clone()))?;
+    let (cwd, name, filename) = locate(kernel.root(), &spec.cwd, &spec.argv, &spec.envp)?;
     let [a, b, c] = stdio;
     let files = [
         host_file(a, "host:[exec stdin]".into()),
@@ -387,10 +390,7 @@ pub fn spawn_process(
                         Err(e) => {
                             drop(task);
                             k.release_process(pid);
-                            Err(match e.errno {
-                                Errno::ENOENT | Errno::ENOTDIR => DoError::NotFound(name.clone()),
-                                errno => DoError::Exec(name.clone(), errno),
-                            })
+                            Err(exec_error(&name, e))
                         }
                     }
                 });
